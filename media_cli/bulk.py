@@ -1,0 +1,192 @@
+"""Bounded worker pool with per-item results (deletes share it with purge)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from media_cli.client import MediaClient
+from media_cli.errors import AuthError, MediaCliError, NotFoundError
+from media_cli.sidlist import MediaRef
+
+DELETED: Final = "deleted"
+SKIPPED: Final = "skipped"
+FAILED: Final = "failed"
+WOULD_DELETE: Final = "would_delete"
+ALREADY_GONE: Final = "skipped"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome for one media: what the JSON modes print per item."""
+
+    sid: str
+    message_sid: str
+    status: str
+    error: str | None = None
+    account_sid: str | None = None
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "sid": self.sid,
+            "message_sid": self.message_sid,
+            "status": self.status,
+            "error": self.error,
+        }
+        if self.detail is not None:
+            doc["detail"] = self.detail
+        return doc
+
+
+class AdaptiveLimit:
+    """How many requests may be in flight: AIMD, like TCP's congestion window.
+
+    Every 429 halves the limit (at most once per ``cooldown`` seconds, so one burst of 429s
+    counts once); every ``grow_after`` successes without a 429 add one, up to ``maximum``.
+    """
+
+    def __init__(
+        self,
+        maximum: int,
+        *,
+        minimum: int = 1,
+        grow_after: int = 8,
+        cooldown: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.maximum = max(1, maximum)
+        self.minimum = max(1, min(minimum, self.maximum))
+        self.limit = self.maximum
+        self.grow_after = grow_after
+        self.cooldown = cooldown
+        self.lowest = self.limit
+        self._clock = clock
+        self._in_flight = 0
+        self._streak = 0
+        self._last_cut = float("-inf")
+        self._cond = threading.Condition()
+
+    def acquire(self) -> None:
+        with self._cond:
+            while self._in_flight >= self.limit:
+                self._cond.wait()
+            self._in_flight += 1
+
+    def release(self, *, ok: bool = True) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            if ok:
+                self._streak += 1
+                if self._streak >= self.grow_after and self.limit < self.maximum:
+                    self.limit += 1
+                    self._streak = 0
+            self._cond.notify_all()
+
+    def on_throttle(self) -> None:
+        with self._cond:
+            self._streak = 0
+            now = self._clock()
+            if now - self._last_cut < self.cooldown:
+                return
+            self._last_cut = now
+            self.limit = max(self.minimum, self.limit // 2)
+            self.lowest = min(self.lowest, self.limit)
+
+
+class RateLimiter:
+    """At most ``rate`` starts per second, spaced evenly (``--max-rate``)."""
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._next = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        delay = start - now
+        if delay > 0:
+            time.sleep(delay)
+
+
+def run_pool(
+    items: Iterable[T],
+    work: Callable[[T], R],
+    *,
+    concurrency: int,
+    limit: AdaptiveLimit | None = None,
+    rate: RateLimiter | None = None,
+) -> Iterator[R]:
+    """Apply ``work`` to each item with at most ``concurrency`` in flight; results in order.
+
+    Items are pulled lazily, so a huge input holds only ``2 * concurrency`` at a time.
+    ``limit`` (shrinks on 429, grows back) and ``rate`` (starts per second) gate each item.
+    """
+    ahead = max(1, concurrency) * 2
+
+    def gated(item: T) -> R:
+        if rate is not None:
+            rate.acquire()
+        if limit is None:
+            return work(item)
+        limit.acquire()
+        ok = False
+        try:
+            result = work(item)
+            ok = True
+            return result
+        finally:
+            limit.release(ok=ok)
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        pending: deque[Future[R]] = deque()
+        source = iter(items)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < ahead:
+                    try:
+                        item = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending.append(pool.submit(gated, item))
+                if not pending:
+                    return
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def adaptive_for(client: MediaClient, concurrency: int) -> AdaptiveLimit:
+    """An AdaptiveLimit that the client's 429s shrink."""
+    limit = AdaptiveLimit(concurrency)
+    client.on_throttle = limit.on_throttle
+    return limit
+
+
+def delete_one(client: MediaClient, account_sid: str, ref: MediaRef) -> ItemResult:
+    """Delete one media; a 404 means it is already gone (reported as skipped, not failed)."""
+    account = ref.account_sid or account_sid
+    try:
+        client.delete_media(account, ref.message_sid, ref.sid)
+    except NotFoundError:
+        return ItemResult(ref.sid, ref.message_sid, SKIPPED, None, account, "already gone")
+    except AuthError:
+        raise  # rejected credentials fail every item alike: stop the run, exit 4
+    except MediaCliError as exc:
+        return ItemResult(ref.sid, ref.message_sid, FAILED, exc.message, account)
+    return ItemResult(ref.sid, ref.message_sid, DELETED, None, account)

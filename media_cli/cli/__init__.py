@@ -1,0 +1,1 @@
+"""The Typer layer: parse, validate, call the core, render."""

@@ -1,0 +1,15 @@
+"""Registers each verb under its explicit name (one verb, one file)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from media_cli.cli.delete import delete_media
+    from media_cli.cli.fetch import fetch_media
+    from media_cli.cli.list import list_media
+
+    app.command("list")(list_media)
+    app.command("fetch")(fetch_media)
+    app.command("delete")(delete_media)

@@ -1,0 +1,497 @@
+"""MediaClient: one requests.Session, Basic auth, timeouts, retries, pagination."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from email.utils import parsedate_to_datetime
+from typing import IO, TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode, urlsplit
+
+from media_cli import __version__
+from media_cli.errors import (
+    ApiError,
+    MediaCliError,
+    NetworkError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    UsageError,
+    api_error_for,
+)
+from media_cli.models import Account, ChatMedia, Media, Message
+
+if TYPE_CHECKING:
+    import requests
+
+    from media_cli.credentials import Credentials
+
+API_VERSION: Final = "2010-04-01"
+USER_AGENT: Final = f"media-cli/{__version__}"
+MAX_PAGE_SIZE: Final = 1000
+DEFAULT_TIMEOUT: Final = (10.0, 60.0)
+RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+MCS_MAX_BYTES: Final = 150 * 1024 * 1024
+
+
+@dataclass
+class RetryPolicy:
+    """How GET/DELETE are retried on 429, 5xx and connection errors. POST is never retried.
+
+    We retry in our own loop rather than urllib3's Retry so that every 429 can be reported to
+    the bulk pool (it shrinks its worker count while throttling lasts) and so that the delay
+    can be zeroed in tests.
+    """
+
+    attempts: int = 6
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    max_retry_after: float = 120.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        if retry_after:
+            seconds = _parse_retry_after(retry_after)
+            if seconds is not None:
+                return min(seconds, self.max_retry_after)
+        if self.backoff <= 0:
+            return 0.0
+        ceiling = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+        return self.rng.uniform(ceiling / 2, ceiling)  # "equal jitter"
+
+
+def _parse_retry_after(value: str) -> float | None:
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass
+class Content:
+    """An open, streamed content response (the bytes of one media)."""
+
+    response: requests.Response
+    url: str
+    start: int = 0
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def content_type(self) -> str | None:
+        value = self.response.headers.get("Content-Type")
+        return value.split(";")[0].strip() if value else None
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.response.headers.get("Content-Length")
+        return int(value) if value and value.isdigit() else None
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.response.headers
+
+    def iter_chunks(self, size: int = 256 * 1024) -> Iterator[bytes]:
+        import requests
+
+        try:
+            yield from self.response.raw.stream(size, decode_content=False)
+        except (requests.RequestException, OSError, Exception) as exc:
+            if isinstance(exc, MediaCliError):
+                raise
+            raise NetworkError(f"connection lost while reading content: {_brief(exc)}") from exc
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> Content:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception as one line, without URLs' query strings (signed URLs carry tokens)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+class MediaClient:
+    """The Twilio REST (2010-04-01) and MCS calls media-cli makes; returns models."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        api_url: str,
+        mcs_url: str,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        pool_size: int = 16,
+        debug_log: Callable[[str], None] | None = None,
+    ) -> None:
+        import requests
+        from requests.adapters import HTTPAdapter
+
+        self.credentials = credentials
+        self.api_url = api_url.rstrip("/")
+        self.mcs_url = mcs_url.rstrip("/")
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.debug_log = debug_log
+        self.on_throttle: Callable[[], None] | None = None
+        self._auth_origins = {_origin(self.api_url), _origin(self.mcs_url)}
+        self._lock = threading.Lock()
+        self.throttled = 0
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 4))
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        # Auth is added per request, only for the configured API and MCS origins.
+        session.auth = None
+        session.trust_env = False
+        session.headers["User-Agent"] = USER_AGENT
+        self.session = session
+
+    # -- low level -------------------------------------------------------------
+
+    def _headers_for(self, url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if _origin(url) in self._auth_origins:
+            import base64
+
+            token = f"{self.credentials.username}:{self.credentials.secret}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
+        return headers
+
+    def _log(self, message: str) -> None:
+        if self.debug_log is not None:
+            self.debug_log(message)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        data: bytes | IO[bytes] | None = None,
+        stream: bool = False,
+        allow_redirects: bool = False,
+        ok_statuses: frozenset[int] = frozenset(),
+    ) -> requests.Response:
+        """One request with retries (GET/DELETE only); non-2xx raises an ApiError subclass."""
+        import requests
+
+        retryable = method in ("GET", "DELETE", "HEAD")
+        attempts = self.retry.attempts if retryable else 1
+        shown = _redact_url(url)
+        for attempt in range(1, attempts + 1):
+            try:
+                self._log(f"{method} {shown} (attempt {attempt})")
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=self._headers_for(url, headers),
+                    data=data,
+                    stream=stream,
+                    timeout=self.timeout,
+                    allow_redirects=allow_redirects,
+                )
+            except requests.RequestException as exc:
+                if attempt < attempts:
+                    self.retry.sleep(self.retry.delay(attempt, None))
+                    continue
+                raise NetworkError(
+                    f"{method} {shown} failed: {_brief(exc)}",
+                    hint=f"check the network and the --api-url; media-cli retried {attempts} times",
+                ) from exc
+            status = response.status_code
+            self._log(f"-> {status}")
+            if status < 400 or status in ok_statuses:
+                return response
+            if status in RETRY_STATUSES and retryable:
+                if status == 429:
+                    with self._lock:
+                        self.throttled += 1
+                    if self.on_throttle is not None:
+                        self.on_throttle()
+                if attempt < attempts:
+                    delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
+                    response.close()
+                    self.retry.sleep(delay)
+                    continue
+            raise self._error_from(response, method, shown, retried=attempt > 1)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _error_from(
+        self, response: requests.Response, method: str, shown: str, *, retried: bool
+    ) -> ApiError:
+        status = response.status_code
+        twilio_code: int | None = None
+        more_info: str | None = None
+        message = f"{method} {shown}: HTTP {status}"
+        try:
+            body = response.json() if not response.raw or not response.is_redirect else None
+        except ValueError:
+            body = None
+        finally:
+            response.close()
+        if isinstance(body, dict):
+            code = body.get("code")
+            twilio_code = code if isinstance(code, int) else None
+            if isinstance(body.get("message"), str):
+                message = f"{body['message']} ({method} {shown}: HTTP {status})"
+            if isinstance(body.get("more_info"), str):
+                more_info = body["more_info"]
+        if retried and status in RETRY_STATUSES:
+            message += f"; gave up after {self.retry.attempts} attempts"
+        return api_error_for(status, message=message, twilio_code=twilio_code, more_info=more_info)
+
+    def get_json(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        response = self.request("GET", url, params=params)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ApiError(
+                f"GET {_redact_url(url)}: the answer is not valid JSON",
+                status=response.status_code,
+            ) from exc
+        if not isinstance(body, dict):
+            raise ApiError(
+                f"GET {_redact_url(url)}: expected a JSON object", status=response.status_code
+            )
+        return body
+
+    def iter_pages(
+        self, path: str, params: Mapping[str, str], key: str, *, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Items of a Twilio list, following ``next_page_uri`` lazily until it is null."""
+        url: str | None = f"{self.api_url}{path}"
+        query: Mapping[str, str] | None = params
+        seen: set[str] = set()
+        count = 0
+        while url is not None:
+            body = self.get_json(url, query)
+            items = body.get(key)
+            if not isinstance(items, list):
+                raise ApiError(f"GET {_redact_url(url)}: the list has no {key!r} array", status=200)
+            for item in items:
+                if not isinstance(item, dict):
+                    raise ApiError(f"GET {_redact_url(url)}: malformed list item", status=200)
+                yield item
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+            next_uri = body.get("next_page_uri")
+            if not next_uri or not items:
+                return
+            if not isinstance(next_uri, str) or not next_uri.startswith("/"):
+                raise ApiError(f"GET {_redact_url(url)}: malformed next_page_uri", status=200)
+            if next_uri in seen:
+                raise ApiError(
+                    f"GET {_redact_url(url)}: the next page points back to a page already read",
+                    status=200,
+                )
+            seen.add(next_uri)
+            url, query = f"{self.api_url}{next_uri}", None
+
+    # -- paths -----------------------------------------------------------------
+
+    @staticmethod
+    def message_path(account_sid: str, message_sid: str) -> str:
+        return f"/{API_VERSION}/Accounts/{account_sid}/Messages/{message_sid}"
+
+    def media_path(self, account_sid: str, message_sid: str, media_sid: str) -> str:
+        return f"{self.message_path(account_sid, message_sid)}/Media/{media_sid}"
+
+    # -- Messages media ----------------------------------------------------------
+
+    def iter_media(
+        self,
+        account_sid: str,
+        message_sid: str,
+        *,
+        created_on: date | None = None,
+        created_before: date | None = None,
+        created_after: date | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+        message_date_sent: Any = None,
+    ) -> Iterator[Media]:
+        """The media of one message (``DateCreated`` filters are inclusive GMT days)."""
+        params: dict[str, str] = {"PageSize": str(_page_size(page_size, limit))}
+        if created_on:
+            params["DateCreated"] = created_on.isoformat()
+        if created_before:
+            params["DateCreated<"] = created_before.isoformat()
+        if created_after:
+            params["DateCreated>"] = created_after.isoformat()
+        path = f"{self.message_path(account_sid, message_sid)}/Media.json"
+        for item in self.iter_pages(path, params, "media_list", limit=limit):
+            yield Media.from_api(item, api_url=self.api_url, message_date_sent=message_date_sent)
+
+    def iter_messages(
+        self,
+        account_sid: str,
+        *,
+        sent_before: date | None = None,
+        sent_after: date | None = None,
+        to: str | None = None,
+        from_: str | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Message]:
+        """Messages of an account, newest first (``DateSent<``/``>`` are inclusive GMT days)."""
+        params: dict[str, str] = {"PageSize": str(_page_size(page_size, limit))}
+        if sent_before:
+            params["DateSent<"] = sent_before.isoformat()
+        if sent_after:
+            params["DateSent>"] = sent_after.isoformat()
+        if to:
+            params["To"] = to
+        if from_:
+            params["From"] = from_
+        path = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
+        for item in self.iter_pages(path, params, "messages", limit=limit):
+            yield Message.from_api(item)
+
+    def iter_accounts(self) -> Iterator[Account]:
+        """The accounts these credentials can see: the account itself and its subaccounts."""
+        path = f"/{API_VERSION}/Accounts.json"
+        for item in self.iter_pages(path, {"PageSize": str(MAX_PAGE_SIZE)}, "accounts"):
+            yield Account.from_api(item)
+
+    def get_media(self, account_sid: str, message_sid: str, media_sid: str) -> Media:
+        url = f"{self.api_url}{self.media_path(account_sid, message_sid, media_sid)}.json"
+        return Media.from_api(self.get_json(url), api_url=self.api_url)
+
+    def get_media_xml(self, account_sid: str, message_sid: str, media_sid: str) -> str:
+        url = f"{self.api_url}{self.media_path(account_sid, message_sid, media_sid)}.xml"
+        response = self.request("GET", url)
+        return response.text
+
+    def delete_media(self, account_sid: str, message_sid: str, media_sid: str) -> None:
+        url = f"{self.api_url}{self.media_path(account_sid, message_sid, media_sid)}.json"
+        self.request("DELETE", url).close()
+
+    def open_content(self, content_url: str, *, start: int = 0) -> Content:
+        """Stream a media's bytes: ask the API, then follow its redirect without credentials.
+
+        ``start`` > 0 sends ``Range: bytes=start-`` (the caller checks for 206 vs 200).
+        """
+        range_headers = {"Accept-Encoding": "identity"}
+        if start > 0:
+            range_headers["Range"] = f"bytes={start}-"
+        response = self.request("GET", content_url, headers=range_headers, stream=True)
+        url = content_url
+        hops = 0
+        while response.status_code in REDIRECT_STATUSES:
+            location = response.headers.get("Location")
+            response.close()
+            hops += 1
+            if not location or hops > 5:
+                raise ApiError(
+                    f"GET {_redact_url(content_url)}: bad redirect", status=response.status_code
+                )
+            from urllib.parse import urljoin
+
+            url = urljoin(url, location)
+            # The signed URL is on another host: _headers_for adds no Authorization there.
+            response = self.request(
+                "GET", url, headers=range_headers, stream=True, ok_statuses=frozenset({416})
+            )
+        return Content(response=response, url=url, start=start)
+
+    # -- Chat / Conversations media (MCS) --------------------------------------------
+
+    def chat_media_url(self, service_sid: str, media_sid: str | None = None) -> str:
+        base = f"{self.mcs_url}/v1/Services/{service_sid}/Media"
+        return base if media_sid is None else f"{base}/{media_sid}"
+
+    def upload_chat_media(
+        self,
+        service_sid: str,
+        body: IO[bytes] | bytes,
+        *,
+        filename: str,
+        content_type: str,
+        size: int,
+    ) -> ChatMedia:
+        """POST the bytes to MCS. Never retried: a POST may have created the media."""
+        url = self.chat_media_url(service_sid)
+        headers = {"Content-Type": content_type, "Content-Length": str(size)}
+        response = self.request(
+            "POST", f"{url}?{urlencode({'Filename': filename})}", headers=headers, data=body
+        )
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ApiError("MCS answered the upload with invalid JSON", status=201) from exc
+        return ChatMedia.from_api(data)
+
+    def get_chat_media(self, service_sid: str, media_sid: str) -> ChatMedia:
+        return ChatMedia.from_api(self.get_json(self.chat_media_url(service_sid, media_sid)))
+
+    def open_chat_content(self, media: ChatMedia) -> Content:
+        """The bytes of a chat media: the temporary direct link (no auth), else ``/Content``."""
+        direct = media.links.get("content_direct_temporary")
+        if direct:
+            try:
+                response = self.request("GET", direct, stream=True)
+                return Content(response=response, url=direct)
+            except (ApiError, NetworkError) as exc:
+                if isinstance(exc, (RateLimitError, ServerError)):
+                    raise
+                self._log(f"direct link failed ({exc.message}); using /Content")
+        link = media.links.get("content") or ""
+        url = (
+            link if link.startswith("http") else f"{self.mcs_url}{link}"
+        ) or f"{self.chat_media_url(media.service_sid or '', media.sid)}/Content"
+        return self.open_content(url)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+def _redact_url(url: str) -> str:
+    """Drop query strings: signed CDN URLs carry their token there."""
+    return url.split("?", 1)[0]
+
+
+def _page_size(page_size: int | None, limit: int | None) -> int:
+    """``PageSize``: the user's choice, else the maximum; never more than ``limit`` needs."""
+    if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise UsageError(f"--page-size must be between 1 and {MAX_PAGE_SIZE}")
+    size = page_size or MAX_PAGE_SIZE
+    if limit is not None:
+        size = min(size, limit)
+    return max(1, size)
+
+
+__all__ = ["Content", "MediaClient", "NotFoundError", "RetryPolicy"]

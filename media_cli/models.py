@@ -1,0 +1,183 @@
+"""Frozen records built from Twilio's JSON; field names are Twilio's own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from media_cli.timeparse import iso_utc, parse_twilio_date
+
+
+def _s(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Message:
+    """The parts of a Message that media discovery needs."""
+
+    sid: str
+    account_sid: str
+    date_sent: datetime | None
+    date_created: datetime | None
+    num_media: int
+    to: str | None
+    from_: str | None
+    direction: str | None
+    status: str | None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Message:
+        try:
+            num_media = int(str(data.get("num_media") or "0"))
+        except ValueError:
+            num_media = -1  # unknown: list its media rather than risk skipping it
+        return cls(
+            sid=str(data["sid"]),
+            account_sid=str(data.get("account_sid") or ""),
+            date_sent=parse_twilio_date(_s(data, "date_sent")),
+            date_created=parse_twilio_date(_s(data, "date_created")),
+            num_media=num_media,
+            to=_s(data, "to"),
+            from_=_s(data, "from"),
+            direction=_s(data, "direction"),
+            status=_s(data, "status"),
+        )
+
+
+@dataclass(frozen=True)
+class Media:
+    """One Media subresource of a Message."""
+
+    sid: str
+    account_sid: str
+    parent_sid: str
+    content_type: str | None
+    date_created: datetime | None
+    date_updated: datetime | None
+    uri: str
+    content_url: str
+    # Context from discovery: when listed through a message, its date_sent.
+    message_date_sent: datetime | None = field(default=None, compare=False)
+
+    @property
+    def message_sid(self) -> str:
+        return self.parent_sid
+
+    @classmethod
+    def from_api(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        api_url: str,
+        message_date_sent: datetime | None = None,
+    ) -> Media:
+        uri = str(data.get("uri") or "")
+        base = uri[: -len(".json")] if uri.endswith(".json") else uri
+        return cls(
+            sid=str(data["sid"]),
+            account_sid=str(data.get("account_sid") or ""),
+            parent_sid=str(data.get("parent_sid") or ""),
+            content_type=_s(data, "content_type"),
+            date_created=parse_twilio_date(_s(data, "date_created")),
+            date_updated=parse_twilio_date(_s(data, "date_updated")),
+            uri=uri,
+            content_url=f"{api_url.rstrip('/')}{base}" if base else "",
+            message_date_sent=message_date_sent,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Twilio's field names plus ``message_sid`` and ``content_url``; ISO 8601 UTC times."""
+        return {
+            "sid": self.sid,
+            "account_sid": self.account_sid,
+            "parent_sid": self.parent_sid,
+            "message_sid": self.parent_sid,
+            "content_type": self.content_type,
+            "date_created": iso_utc(self.date_created),
+            "date_updated": iso_utc(self.date_updated),
+            "uri": self.uri,
+            "content_url": self.content_url,
+        }
+
+
+@dataclass(frozen=True)
+class Account:
+    sid: str
+    friendly_name: str | None
+    owner_account_sid: str | None
+    status: str | None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Account:
+        return cls(
+            sid=str(data["sid"]),
+            friendly_name=_s(data, "friendly_name"),
+            owner_account_sid=_s(data, "owner_account_sid"),
+            status=_s(data, "status"),
+        )
+
+
+@dataclass(frozen=True)
+class ChatMedia:
+    """A Media resource of the Media Content Service (Chat/Conversations)."""
+
+    sid: str
+    account_sid: str | None
+    service_sid: str | None
+    size: int | None
+    content_type: str | None
+    filename: str | None
+    author: str | None
+    category: str | None
+    date_created: datetime | None
+    date_upload_updated: datetime | None
+    date_updated: datetime | None
+    message_sid: str | None
+    channel_sid: str | None
+    url: str | None
+    links: dict[str, str]
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ChatMedia:
+        links = data.get("links") if isinstance(data.get("links"), dict) else {}
+        size = data.get("size")
+        return cls(
+            sid=str(data["sid"]),
+            account_sid=_s(data, "account_sid"),
+            service_sid=_s(data, "service_sid"),
+            size=int(size) if isinstance(size, (int, str)) and str(size).isdigit() else None,
+            content_type=_s(data, "content_type"),
+            filename=_s(data, "filename"),
+            author=_s(data, "author"),
+            category=_s(data, "category"),
+            date_created=parse_twilio_date(_s(data, "date_created")),
+            date_upload_updated=parse_twilio_date(_s(data, "date_upload_updated")),
+            date_updated=parse_twilio_date(_s(data, "date_updated")),
+            message_sid=_s(data, "message_sid"),
+            channel_sid=_s(data, "channel_sid"),
+            url=_s(data, "url"),
+            links={str(k): str(v) for k, v in (links or {}).items() if v is not None},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sid": self.sid,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "size": self.size,
+            "content_type": self.content_type,
+            "filename": self.filename,
+            "author": self.author,
+            "category": self.category,
+            "date_created": iso_utc(self.date_created),
+            "date_upload_updated": iso_utc(self.date_upload_updated),
+            "date_updated": iso_utc(self.date_updated),
+            "message_sid": self.message_sid,
+            "channel_sid": self.channel_sid,
+            "url": self.url,
+            "links": dict(self.links),
+        }

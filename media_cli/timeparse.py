@@ -1,0 +1,95 @@
+"""Dates and durations from users (dateutil) and from Twilio (RFC 2822) as aware UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+from media_cli.errors import UsageError
+
+_DURATION: Final = re.compile(r"^\s*(\d{1,6})\s*(s|m|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DATE_ONLY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90d``, ``12h``, ``2w``, ``30m``, ``45s`` as a timedelta (at most 999999 units)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise UsageError(
+            f"invalid duration {text!r}: expected a number and a unit, such as 90d, 12h or 2w"
+        )
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    if amount == 0:
+        raise UsageError(f"invalid duration {text!r}: must be greater than zero")
+    try:
+        return timedelta(seconds=amount * _UNIT_SECONDS[unit])
+    except OverflowError as exc:
+        raise UsageError(f"invalid duration {text!r}: too large") from exc
+
+
+def parse_instant(text: str, *, what: str = "date") -> datetime:
+    """A user's date or date-time, UTC unless it carries an offset, as an aware UTC datetime.
+
+    A bare date means midnight UTC at the start of that day.
+    """
+    from dateutil import parser as dateparser
+
+    stripped = text.strip()
+    if not stripped:
+        raise UsageError(f"invalid {what}: empty")
+    try:
+        parsed = dateparser.isoparse(stripped)
+    except (ValueError, OverflowError):
+        try:
+            parsed = dateparser.parse(stripped)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise UsageError(
+                f"invalid {what} {text!r}: expected a date such as 2026-01-31 or "
+                "2026-01-31T12:00:00Z"
+            ) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:
+        raise UsageError(f"invalid {what} {text!r}: out of range") from exc
+
+
+def parse_day(text: str, *, what: str = "date") -> date:
+    """A ``YYYY-MM-DD`` GMT day (for Twilio's DateCreated/DateSent filters)."""
+    if not _DATE_ONLY.match(text.strip()):
+        return parse_instant(text, what=what).date()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UsageError(f"invalid {what} {text!r}: no such day") from exc
+
+
+def parse_twilio_date(text: str | None) -> datetime | None:
+    """Twilio's RFC 2822 (``Mon, 16 Aug 2010 03:45:01 +0000``) or ISO 8601 as aware UTC."""
+    if not text:
+        return None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with ``Z``: how every JSON output writes times."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
