@@ -7,9 +7,11 @@ import typer
 
 def register(app: typer.Typer) -> None:
     from media_cli.cli.delete import delete_media
+    from media_cli.cli.emulator import run_emulator
     from media_cli.cli.fetch import fetch_media
     from media_cli.cli.list import list_media
 
     app.command("list")(list_media)
     app.command("fetch")(fetch_media)
     app.command("delete")(delete_media)
+    app.command("emulator")(run_emulator)
