@@ -42,7 +42,8 @@ def main() -> int:
         text=True,
     )
     try:
-        assert emulator.stdout is not None
+        if emulator.stdout is None:
+            raise SystemExit("could not read the emulator's start-up line")
         info = json.loads(emulator.stdout.readline())
         print(f"emulator: API {info['api_url']}  MCS {info['mcs_url']}  CDN {info['cdn_url']}")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "MEDIA_CLI_"))}
