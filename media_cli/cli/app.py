@@ -87,7 +87,8 @@ class MediaCliGroup(TyperGroup):
         if not standalone_mode:
             return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         try:
-            super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            # Without standalone mode, typer returns (not raises) the code of a typer.Exit.
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.Exit as exc:
             sys.exit(exc.exit_code)
         except typer.Abort:
@@ -107,7 +108,7 @@ class MediaCliGroup(TyperGroup):
         except KeyboardInterrupt:
             print("media-cli: interrupted", file=sys.stderr, flush=True)
             sys.exit(EXIT_INTERRUPTED)
-        sys.exit(0)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(
