@@ -1,4 +1,4 @@
-"""CLI tests run with a clean environment: no real credentials or config leak in."""
+"""CLI-test fixtures: a clean environment and an in-memory keyring for every test."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.memory_keyring import memory_keyring
+
+__all__ = ["memory_keyring"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real credentials or config leak in; nobody is there to answer a prompt."""
     for name in list(os.environ):
         if name.startswith(("TWILIO_", "MEDIA_CLI_")):
             monkeypatch.delenv(name)
