@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from media_cli.client import MediaClient
-from media_cli.errors import AuthError, MediaCliError, NotFoundError
+from media_cli.errors import ApiError, AuthError, MediaCliError, NotFoundError
 from media_cli.sidlist import MediaRef
 
 DELETED: Final = "deleted"
@@ -19,6 +21,8 @@ SKIPPED: Final = "skipped"
 FAILED: Final = "failed"
 WOULD_DELETE: Final = "would_delete"
 ALREADY_GONE: Final = "skipped"
+# Twilio's "cannot delete yet" (HTTP 400/409): the media is still in use; try again later.
+CANNOT_DELETE_YET: Final = 20009
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,6 +38,8 @@ class ItemResult:
     error: str | None = None
     account_sid: str | None = None
     detail: str | None = None
+    # purge: the message's date_sent (ISO 8601 UTC), the date that put the media in the plan.
+    date_sent: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -44,7 +50,23 @@ class ItemResult:
         }
         if self.detail is not None:
             doc["detail"] = self.detail
+        if self.date_sent is not None:
+            doc["account_sid"] = self.account_sid
+            doc["date_sent"] = self.date_sent
         return doc
+
+
+@dataclass(frozen=True)
+class Later(Generic[T]):
+    """Returned by a pool's work function: run ``item`` again after ``delay`` seconds."""
+
+    item: T
+    delay: float
+
+
+def is_cannot_delete_yet(exc: BaseException) -> bool:
+    """True for Twilio error 20009 ("cannot delete yet"): worth retrying later."""
+    return isinstance(exc, ApiError) and exc.twilio_code == CANNOT_DELETE_YET
 
 
 class AdaptiveLimit:
@@ -123,20 +145,25 @@ class RateLimiter:
 
 def run_pool(
     items: Iterable[T],
-    work: Callable[[T], R],
+    work: Callable[[T], R | Later[T]],
     *,
     concurrency: int,
     limit: AdaptiveLimit | None = None,
     rate: RateLimiter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[R]:
     """Apply ``work`` to each item with at most ``concurrency`` in flight; results in order.
 
     Items are pulled lazily, so a huge input holds only ``2 * concurrency`` at a time.
     ``limit`` (shrinks on 429, grows back) and ``rate`` (starts per second) gate each item.
+    ``work`` may return ``Later(item, delay)`` instead of a result: the item is queued again
+    after the delay (without holding a worker while it waits) and its result comes later, out
+    of input order. The caller bounds how often that happens (the item carries its attempt).
     """
     ahead = max(1, concurrency) * 2
 
-    def gated(item: T) -> R:
+    def gated(item: T) -> R | Later[T]:
         if rate is not None:
             rate.acquire()
         if limit is None:
@@ -151,11 +178,17 @@ def run_pool(
             limit.release(ok=ok)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        pending: deque[Future[R]] = deque()
+        pending: deque[Future[R | Later[T]]] = deque()
+        # (due time, tie-breaker, item): items waiting to be run again.
+        delayed: list[tuple[float, int, T]] = []
+        order = itertools.count()
         source = iter(items)
         exhausted = False
         try:
             while True:
+                now = clock()
+                while delayed and delayed[0][0] <= now and len(pending) < ahead:
+                    pending.append(pool.submit(gated, heapq.heappop(delayed)[2]))
                 while not exhausted and len(pending) < ahead:
                     try:
                         item = next(source)
@@ -164,8 +197,17 @@ def run_pool(
                         break
                     pending.append(pool.submit(gated, item))
                 if not pending:
-                    return
-                yield pending.popleft().result()
+                    if not delayed:
+                        return
+                    sleep(max(0.0, delayed[0][0] - clock()))
+                    continue
+                outcome = pending.popleft().result()
+                if isinstance(outcome, Later):
+                    heapq.heappush(
+                        delayed, (clock() + max(0.0, outcome.delay), next(order), outcome.item)
+                    )
+                    continue
+                yield outcome
         finally:
             for future in pending:
                 future.cancel()
