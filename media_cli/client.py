@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parsedate_to_datetime
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlencode, urlsplit
 
 from media_cli import __version__
@@ -37,6 +37,12 @@ DEFAULT_TIMEOUT: Final = (10.0, 60.0)
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 MCS_MAX_BYTES: Final = 150 * 1024 * 1024
+
+
+class Readable(Protocol):
+    """A request body that is streamed: anything with ``read(n)`` (and ``len()`` if known)."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 @dataclass
@@ -193,7 +199,7 @@ class MediaClient:
         *,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-        data: bytes | IO[bytes] | None = None,
+        data: bytes | IO[bytes] | Readable | None = None,
         stream: bool = False,
         allow_redirects: bool = False,
         ok_statuses: frozenset[int] = frozenset(),
@@ -431,23 +437,65 @@ class MediaClient:
     def upload_chat_media(
         self,
         service_sid: str,
-        body: IO[bytes] | bytes,
+        body: Readable | bytes,
         *,
         filename: str,
         content_type: str,
         size: int,
+        multipart: bool = False,
     ) -> ChatMedia:
-        """POST the bytes to MCS. Never retried: a POST may have created the media."""
+        """POST the bytes to MCS, raw (``Content-Type`` = the file's) or as multipart/form-data.
+
+        ``body`` is streamed (anything with ``read(n)``; it is never read into memory). The
+        upload is never retried once a connection was made, since the POST may have created
+        the media; a connection that could not be opened at all (refused, DNS, connect
+        timeout) sent nothing and is retried like a GET.
+        """
+        import io
+
+        from media_cli.multipart import MultipartBody
+
         url = self.chat_media_url(service_sid)
-        headers = {"Content-Type": content_type, "Content-Length": str(size)}
-        response = self.request(
-            "POST", f"{url}?{urlencode({'Filename': filename})}", headers=headers, data=body
-        )
+        if any(c in content_type for c in "\r\n"):
+            raise UsageError("a content type cannot contain line breaks")
+        data: Readable | bytes = body
+        length = size
+        if multipart:
+            stream = io.BytesIO(body) if isinstance(body, bytes) else body
+            data = MultipartBody(stream, size=size, filename=filename, content_type=content_type)
+            content_type, length = data.content_type, len(data)
+        headers = {"Content-Type": content_type, "Content-Length": str(length)}
+        target = f"{url}?{urlencode({'Filename': filename})}"
+        attempts = max(1, self.retry.attempts)
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.request("POST", target, headers=headers, data=data)
+                break
+            except NetworkError as exc:
+                unsent = not getattr(data, "bytes_read", 0) and _never_connected(exc.__cause__)
+                if unsent and attempt < attempts:
+                    self._log(f"no connection to MCS, nothing sent; retrying ({attempt})")
+                    self.retry.sleep(self.retry.delay(attempt, None))
+                    continue
+                exc.hint = (
+                    f"could not connect to MCS ({attempt} attempts); nothing was sent"
+                    if unsent
+                    else "the upload was not retried: the POST may have created the media"
+                )
+                raise
+        else:  # pragma: no cover - the loop either breaks or raises
+            raise AssertionError("unreachable")
         try:
-            data = response.json()
+            data_json = response.json()
         except ValueError as exc:
-            raise ApiError("MCS answered the upload with invalid JSON", status=201) from exc
-        return ChatMedia.from_api(data)
+            raise ApiError(
+                "MCS answered the upload with invalid JSON", status=response.status_code
+            ) from exc
+        if not isinstance(data_json, dict) or "sid" not in data_json:
+            raise ApiError(
+                "MCS answered the upload without a media SID", status=response.status_code
+            )
+        return ChatMedia.from_api(data_json)
 
     def get_chat_media(self, service_sid: str, media_sid: str) -> ChatMedia:
         return ChatMedia.from_api(self.get_json(self.chat_media_url(service_sid, media_sid)))
@@ -477,6 +525,21 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+def _never_connected(exc: BaseException | None) -> bool:
+    """True when a request failed before a connection existed, so not one byte was sent."""
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = exc.args[0]
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        return isinstance(reason, ConnectTimeoutError)
+    return False
 
 
 def _redact_url(url: str) -> str:

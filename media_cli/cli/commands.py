@@ -6,6 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
+    from media_cli.cli.chat import fetch_chat_media, upload_chat_media
     from media_cli.cli.delete import delete_media
     from media_cli.cli.emulator import run_emulator
     from media_cli.cli.fetch import fetch_media
@@ -15,3 +16,5 @@ def register(app: typer.Typer) -> None:
     app.command("fetch")(fetch_media)
     app.command("delete")(delete_media)
     app.command("emulator")(run_emulator)
+    app.command("upload-chat")(upload_chat_media)
+    app.command("fetch-chat")(fetch_chat_media)
