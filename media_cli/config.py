@@ -135,7 +135,8 @@ def profile_section(data: dict[str, Any], profile: str) -> dict[str, Any]:
 
 def _toml_string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c >= " " else f"\\u{ord(c):04x}" for c in escaped)
+    # TOML forbids raw control characters (U+0000-U+001F and DEL) in basic strings.
+    escaped = "".join(c if " " <= c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
     return f'"{escaped}"'
 
 
@@ -167,6 +168,43 @@ def write_config(path: Path, data: dict[str, Any]) -> None:
         fh.write(dump_config(data))
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+# The keys a ``[profiles.NAME]`` table may hold. Secrets are never among them: they live in
+# the keyring (service ``media-cli``, username = the profile name).
+PROFILE_KEYS: Final = ("account_sid", "api_key", "region", "edge", "api_url", "mcs_url")
+
+
+def save_profile(path: Path, profile: str, values: dict[str, str | None]) -> None:
+    """Replace ``[profiles.NAME]`` with ``values`` (non-secrets only), keeping other profiles.
+
+    The file is written 0600 in a 0700 folder (see ``write_config``).
+    """
+    check_profile_name(profile)
+    unknown = sorted(set(values) - set(PROFILE_KEYS))
+    if unknown:
+        # A guard against a caller ever passing a secret through: only known keys are written.
+        raise UsageError(f"unknown profile keys: {', '.join(unknown)}")
+    data = read_config(path)
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict):
+        profiles = {}
+    profiles[profile] = {key: value for key, value in values.items() if value}
+    data["profiles"] = profiles
+    write_config(path, data)
+
+
+def remove_profile(path: Path, profile: str) -> bool:
+    """Drop ``[profiles.NAME]``; True when there was one. A missing file is not an error."""
+    data = read_config(path)
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict) or profile not in profiles:
+        return False
+    del profiles[profile]
+    if data.get("default_profile") == profile:
+        del data["default_profile"]
+    write_config(path, data)
+    return True
 
 
 def load_settings(
