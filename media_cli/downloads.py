@@ -480,7 +480,7 @@ class Downloader:
         on_bytes: Callable[[int], None] | None = None,
         not_found_retries: int = 3,
         not_found_delay: float = 0.7,
-        on_start: Callable[[Media, int | None], Callable[[int], None] | None] | None = None,
+        on_start: Callable[[str, int | None], Callable[[int], None] | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if clobber and skip_existing:
@@ -640,7 +640,7 @@ class Downloader:
                     claimed = True
                 callback = self.on_bytes
                 if self.on_start is not None:
-                    callback = _both(callback, self.on_start(media, expected))
+                    callback = _both(callback, self.on_start(media.sid, expected))
                 try:
                     size, digest = write_atomically(
                         content.iter_chunks(CHUNK_SIZE),

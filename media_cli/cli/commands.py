@@ -9,6 +9,7 @@ def register(app: typer.Typer) -> None:
     from media_cli.cli.auth import auth_app
     from media_cli.cli.chat import fetch_chat_media, upload_chat_media
     from media_cli.cli.delete import delete_media
+    from media_cli.cli.download import download_media
     from media_cli.cli.emulator import run_emulator
     from media_cli.cli.fetch import fetch_media
     from media_cli.cli.list import list_media
@@ -17,6 +18,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(auth_app, name="auth")
     app.command("list")(list_media)
     app.command("fetch")(fetch_media)
+    app.command("download")(download_media)
     app.command("delete")(delete_media)
     app.command("purge")(purge_media)
     app.command("emulator")(run_emulator)
