@@ -7,11 +7,12 @@ from typing import Final
 
 from media_cli.errors import UsageError
 
-ACCOUNT_SID: Final = re.compile(r"^AC[0-9a-fA-F]{32}$")
-MESSAGE_SID: Final = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
-MEDIA_SID: Final = re.compile(r"^ME[0-9a-fA-F]{32}$")
-SERVICE_SID: Final = re.compile(r"^IS[0-9a-fA-F]{32}$")
-API_KEY_SID: Final = re.compile(r"^SK[0-9a-fA-F]{32}$")
+# \Z, not $: "$" also matches before a trailing newline, which would let "ME…\n" through.
+ACCOUNT_SID: Final = re.compile(r"^AC[0-9a-fA-F]{32}\Z")
+MESSAGE_SID: Final = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}\Z")
+MEDIA_SID: Final = re.compile(r"^ME[0-9a-fA-F]{32}\Z")
+SERVICE_SID: Final = re.compile(r"^IS[0-9a-fA-F]{32}\Z")
+API_KEY_SID: Final = re.compile(r"^SK[0-9a-fA-F]{32}\Z")
 
 _KINDS: Final = {
     "account": (ACCOUNT_SID, "AC followed by 32 hex digits"),
