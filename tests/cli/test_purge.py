@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import Result
 
 from media_cli.lock import FileLocks, lock_path_for
 from tests.support import cli_env, faults, invoke, media_sids, seed, state, stats
@@ -363,3 +365,54 @@ def test_archive_failure_keeps_the_media(emu: dict[str, Any], tmp_path: Path) ->
     assert victim in remaining
     assert remaining.isdisjoint(doomed - {victim})
     assert "failed 1" in result.stderr
+
+
+def _invoke_tty(args: list[str], env: dict[str, str], answer: str) -> tuple[Result, str]:
+    """Run with an injected terminal (stdin, stdout, stderr look like a TTY); (result, stderr)."""
+    import io
+
+    from typer.testing import CliRunner
+
+    from media_cli.cli.app import app
+    from media_cli.cli.context import AppContext
+    from media_cli.streams import Streams
+
+    streams = Streams.for_test(tty=True, stdin=answer)
+    result = CliRunner().invoke(app, args, env=env, obj=AppContext(streams), catch_exceptions=False)
+    assert isinstance(streams.stderr, io.StringIO)
+    return result, streams.stderr.getvalue()
+
+
+@pytest.mark.parametrize(("answer", "is_deleted"), [("y\n", True), ("n\n", False)])
+def test_tty_shows_the_plan_and_asks(
+    emu: dict[str, Any], tmp_path: Path, answer: str, is_deleted: bool
+) -> None:
+    doomed = _seed_around_cutoff(emu)
+    before = media_sids(emu)
+    result, err = _invoke_tty(
+        ["purge", "--sent-before", "2026-01-10T13:00:00+01:00"], cli_env(emu, tmp_path), answer
+    )
+    assert "cut-off 2026-01-10T12:00:00Z" in err
+    assert f"Delete {len(doomed)} media of messages sent before 2026-01-10T12:00:00Z" in err
+    assert emu["account_sid"] in err
+    if is_deleted:
+        assert result.exit_code == 0, err
+        assert media_sids(emu) == before - doomed
+    else:
+        assert result.exit_code == 2
+        assert media_sids(emu) == before
+        assert _deletes(emu) == 0
+
+
+def test_max_rate_spaces_the_deletes(emu: dict[str, Any], tmp_path: Path) -> None:
+    doomed = _seed_around_cutoff(emu)
+    rate = 25.0
+    started = time.monotonic()
+    result = invoke(
+        ["purge", "--sent-before", CUTOFF, "--yes", "--max-rate", str(rate), "-j", "8"],
+        cli_env(emu, tmp_path),
+    )
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.stderr
+    assert media_sids(emu).isdisjoint(doomed)
+    assert elapsed >= (len(doomed) - 1) / rate * 0.9
