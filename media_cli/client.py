@@ -505,7 +505,8 @@ class MediaClient:
         direct = media.links.get("content_direct_temporary")
         if direct:
             try:
-                response = self.request("GET", direct, stream=True)
+                identity = {"Accept-Encoding": "identity"}  # the bytes as stored, no gzip
+                response = self.request("GET", direct, headers=identity, stream=True)
                 return Content(response=response, url=direct)
             except (ApiError, NetworkError) as exc:
                 if isinstance(exc, (RateLimitError, ServerError)):

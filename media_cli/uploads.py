@@ -1,4 +1,4 @@
-"""Chat media uploads: pre-flight checks, Content-Type choice, a progress-reporting reader."""
+"""Chat/Conversations media (MCS): upload checks, Content-Type, streamed bodies, saving content."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from media_cli.errors import AuthError, MediaCliError, UsageError
+from media_cli.errors import AuthError, DownloadError, MediaCliError, UsageError
 from media_cli.models import ChatMedia
 
 if TYPE_CHECKING:
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 UPLOADED: Final = "uploaded"
 FAILED: Final = "failed"
+DOWNLOADED: Final = "downloaded"
+SKIPPED: Final = "skipped"
 
 # Checked before the platform's mimetypes tables, which differ between systems
 # (/etc/mime.types): these are the types Twilio lists for Chat/Conversations media.
@@ -113,8 +115,8 @@ def choose_content_type(name: str, override: str | None) -> str:
     guessed = guess_content_type(name)
     if guessed is None:
         raise UsageError(
-            f"cannot tell the content type of {name!r} from its name",
-            hint="pass --content-type TYPE, such as --content-type application/octet-stream",
+            f"cannot tell the content type of {name!r} from its name; pass --content-type",
+            hint="for example --content-type application/octet-stream",
         )
     return guessed
 
@@ -316,3 +318,100 @@ def upload_many(
         return UploadResult(plan, media=media)
 
     yield from run_pool(plans, work, concurrency=concurrency)
+
+
+# -- downloads ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatDownload:
+    """One chat media saved (or skipped): what ``download-chat`` prints."""
+
+    media: ChatMedia
+    status: str
+    path: Path | None
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sid": self.media.sid,
+            "service_sid": self.media.service_sid,
+            "status": self.status,
+            "error": None,
+            "path": None if self.path is None else str(self.path),
+            "size": self.size,
+            "sha256": self.sha256,
+            "content_type": self.media.content_type,
+            "filename": self.media.filename,
+        }
+
+
+def chat_target(media: ChatMedia, directory: Path) -> Path:
+    """Where ``-d DIR`` saves a chat media: the uploader's name reduced to a safe basename
+    (never trusted as a path), else ``{sid}{ext}``; always inside ``directory``."""
+    from media_cli.downloads import confine, extension_for, safe_filename
+
+    fallback = f"{media.sid}{extension_for(media.content_type)}"
+    name = safe_filename(media.filename, default=fallback) if media.filename else fallback
+    return confine(directory, name)
+
+
+def _expected_size(media: ChatMedia, declared: int | None) -> int | None:
+    if media.size is not None and declared is not None and media.size != declared:
+        raise DownloadError(
+            f"size mismatch for {media.sid}: the metadata says {media.size} bytes, "
+            f"the content {declared}"
+        )
+    return declared if declared is not None else media.size
+
+
+def save_chat_media(
+    client: MediaClient,
+    media: ChatMedia,
+    target: Path,
+    *,
+    clobber: bool = False,
+    skip_existing: bool = False,
+    on_bytes: Callable[[int], None] | None = None,
+) -> ChatDownload:
+    """Write the content to ``target.part``, check its size, then rename it to ``target``."""
+    from media_cli.downloads import sha256_of, write_atomically
+
+    if target.exists() and not clobber:
+        if skip_existing:
+            size, digest = sha256_of(target)
+            return ChatDownload(media, SKIPPED, target, size, digest)
+        raise DownloadError(f"exists: {target} (use --skip-existing or --clobber)")
+    with client.open_chat_content(media) as content:
+        expected = _expected_size(media, content.content_length)
+        size, digest = write_atomically(
+            content.iter_chunks(), target, expected_size=expected, on_bytes=on_bytes
+        )
+    return ChatDownload(media, DOWNLOADED, target, size, digest)
+
+
+def stream_chat_media(
+    client: MediaClient,
+    media: ChatMedia,
+    out: IO[bytes],
+    *,
+    on_bytes: Callable[[int], None] | None = None,
+) -> ChatDownload:
+    """Copy the content to a binary stream (``-o -``); a short body raises after the fact."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    size = 0
+    with client.open_chat_content(media) as content:
+        expected = _expected_size(media, content.content_length)
+        for chunk in content.iter_chunks(READ_CHUNK):
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
+    out.flush()
+    if expected is not None and size != expected:
+        raise DownloadError(f"size mismatch for {media.sid}: got {size} bytes, expected {expected}")
+    return ChatDownload(media, DOWNLOADED, None, size, digest.hexdigest())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,10 +13,8 @@ from media_cli.errors import PartialFailureError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from contextlib import AbstractContextManager
 
     from media_cli.render import Column
-    from media_cli.streams import Streams
     from media_cli.uploads import UploadPlan
 
 ServiceOpt = Annotated[
@@ -53,54 +51,6 @@ def _media_columns() -> tuple[Column, ...]:
         Column("FILENAME", "filename"),
         Column("CREATED", "date_created", is_time=True),
     )
-
-
-class _Bars:
-    """Rich progress bars on stderr, one per file; nothing unless stderr is a watched TTY."""
-
-    def __init__(self, streams: Streams) -> None:
-        self._progress: Any = None
-        if streams.show_progress:
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                console=streams.err_console(),
-                transient=True,
-            )
-
-    def __enter__(self) -> _Bars:
-        if self._progress is not None:
-            self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def track(self, name: str, total: int | None) -> Callable[[int], None] | None:
-        progress = self._progress
-        if progress is None:
-            return None
-        task = progress.add_task(name, total=total)
-
-        def advance(count: int) -> None:
-            progress.advance(task, count)
-
-        return advance
-
-
-def _bars(streams: Streams) -> AbstractContextManager[_Bars]:
-    return _Bars(streams)
 
 
 def upload_chat_media(
@@ -152,6 +102,7 @@ def upload_chat_media(
       media-cli upload-chat photo.jpg notes.pdf --service IS0123456789abcdef0123456789abcdef
     """
     from media_cli.client import MCS_MAX_BYTES
+    from media_cli.progress import byte_callback, download_progress
     from media_cli.render import ItemWriter, write_object
     from media_cli.sids import check_sid
     from media_cli.uploads import (
@@ -174,28 +125,32 @@ def upload_chat_media(
 
     if len(plans) == 1:
         plan = plans[0]
-        with _bars(streams) as bars:
-            media = upload_one(
-                client,
-                service,
-                plan,
-                multipart=multipart,
-                on_bytes=bars.track(plan.filename, plan.size),
-            )
+        with byte_callback(streams, total=plan.size, description=plan.filename) as bar:
+            media = upload_one(client, service, plan, multipart=multipart, on_bytes=bar.on_bytes)
         write_object(streams, mode, UploadResult(plan, media=media).to_json(), columns)
         return
 
     writer = ItemWriter(streams, mode, columns, empty_message="Nothing uploaded.")
     failed = 0
-    with _bars(streams) as bars:
+    with download_progress(streams, total_files=len(plans)) as display:
 
         def track(plan: UploadPlan) -> Callable[[int], None] | None:
-            return bars.track(plan.filename, plan.size)
+            overall = display.on_bytes
+            one = display.start_file(str(plan.path), plan.size)
+            if overall is None or one is None:
+                return overall or one
+
+            def both(count: int) -> None:
+                overall(count)
+                one(count)
+
+            return both
 
         results: Iterator[UploadResult] = upload_many(
             client, service, plans, multipart=multipart, concurrency=concurrency, track=track
         )
         for result in results:
+            display.finish_file(str(result.plan.path), ok=result.status != FAILED)
             writer.write(result.to_json())
             if result.status == FAILED:
                 failed += 1
@@ -230,4 +185,93 @@ def fetch_chat_media(
     write_object(app_ctx.streams, mode, media.to_json(), _media_columns())
 
 
-__all__ = ["UsageError", "fetch_chat_media", "upload_chat_media"]
+def download_chat_media(
+    ctx: typer.Context,
+    service_sid: ServiceArg,
+    media_sid: MediaArg,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE|-", help="Write to FILE, or to stdout with -."
+        ),
+    ] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            "-d",
+            metavar="DIR",
+            help="Save into DIR as the uploaded file name made safe, else SID.ext [default: .].",
+        ),
+    ] = None,
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="Leave a file that already exists alone.")
+    ] = False,
+    clobber: Annotated[
+        bool, typer.Option("--clobber", help="Overwrite a file that already exists.")
+    ] = False,
+    json_: JsonOpt = False,
+    jsonl: JsonlOpt = False,
+) -> None:
+    """Download a Chat/Conversations media's bytes.
+
+    The bytes come from the media's temporary direct link (no credentials are sent
+    there), else from its /Content URL. The name the uploader chose is never used as a
+    path: only its last component, made safe, inside -d DIR; without one, SID.ext. The
+    file is written as NAME.part and renamed once its size is checked.
+
+    Examples:
+
+      media-cli download-chat "$SERVICE_SID" ME0123456789abcdef0123456789abcdef -d media/
+
+      media-cli download-chat "$SERVICE_SID" ME0123456789abcdef0123456789abcdef -o - | file -
+    """
+    from media_cli.progress import byte_callback
+    from media_cli.render import Column, human_bytes, write_object
+    from media_cli.sids import check_sid
+    from media_cli.uploads import chat_target, save_chat_media, stream_chat_media
+
+    app_ctx: AppContext = ctx.ensure_object(AppContext)
+    mode = output_mode(app_ctx, json_flag=json_, jsonl_flag=jsonl)
+    streams = app_ctx.streams
+    check_sid("service", service_sid)
+    check_sid("media", media_sid)
+    if output is not None and directory is not None:
+        raise UsageError("give either -o/--output or -d/--dir, not both")
+    if clobber and skip_existing:
+        raise UsageError("--clobber and --skip-existing cannot be used together")
+    if output == "-" and mode.is_json:
+        raise UsageError("-o - writes the media's bytes to stdout: no --json/--jsonl")
+    if output == "-" and (clobber or skip_existing):
+        raise UsageError("--clobber/--skip-existing need a file, not -o -")
+    raw = getattr(streams.stdout, "buffer", None) if output == "-" else None
+    if output == "-" and raw is None:
+        raise UsageError("stdout cannot take binary data here; use -o FILE")
+
+    client = app_ctx.client()
+    media = client.get_chat_media(service_sid, media_sid)
+    with byte_callback(streams, total=media.size, description=media_sid) as bar:
+        if raw is not None:
+            result = stream_chat_media(client, media, raw, on_bytes=bar.on_bytes)
+            streams.warn(f"downloaded {media_sid} ({human_bytes(result.size)}) to stdout")
+            return
+        if output is not None:
+            target = Path(output)
+        else:
+            target = chat_target(media, directory if directory is not None else Path("."))
+        result = save_chat_media(
+            client,
+            media,
+            target,
+            clobber=clobber,
+            skip_existing=skip_existing,
+            on_bytes=bar.on_bytes,
+        )
+    columns = (
+        Column("SID", "sid"),
+        Column("STATUS", "status"),
+        Column("SIZE", "size", is_bytes=True),
+        Column("PATH", "path"),
+        Column("SHA256", "sha256"),
+    )
+    write_object(streams, mode, result.to_json(), columns)

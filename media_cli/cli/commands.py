@@ -7,7 +7,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     from media_cli.cli.auth import auth_app
-    from media_cli.cli.chat import fetch_chat_media, upload_chat_media
+    from media_cli.cli.chat import download_chat_media, fetch_chat_media, upload_chat_media
     from media_cli.cli.delete import delete_media
     from media_cli.cli.download import download_media
     from media_cli.cli.emulator import run_emulator
@@ -24,3 +24,4 @@ def register(app: typer.Typer) -> None:
     app.command("emulator")(run_emulator)
     app.command("upload-chat")(upload_chat_media)
     app.command("fetch-chat")(fetch_chat_media)
+    app.command("download-chat")(download_chat_media)
