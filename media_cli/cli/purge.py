@@ -215,8 +215,11 @@ def purge_media(
             if purger.archiver is not None:
                 purger.archiver.close()
     summary = purger.summary
-    streams.warn(summary.line())
-    if not summary.is_complete:
+    if summary.is_complete:
+        streams.warn(summary.line())
+    else:
+        # Even under --quiet: a cron job's failure report should carry the counts.
+        print(summary.line(), file=streams.stderr, flush=True)
         from media_cli.errors import PartialFailureError
 
         total = summary.deleted + summary.already_gone + summary.failed
