@@ -606,6 +606,7 @@ class Downloader:
         if target is None and media.content_type:
             target = self._target_for(media, media.content_type)
         if target is not None:
+            self._claim(target, media.sid)
             done = self._existing(media, target, media.content_type)
             if done is not None:
                 return done
@@ -613,9 +614,10 @@ class Downloader:
         if self.resume and target is not None:
             start = _part_size(target)
         attempts = 0
-        claimed = False
         while True:
             attempts += 1
+            if attempts > BODY_ATTEMPTS + 2:
+                raise _Failed("the server kept answering inconsistent ranges")
             content = self._open(media, start)
             try:
                 start, expected = self._check_range(content, start)
@@ -626,6 +628,7 @@ class Downloader:
                 ctype = content.content_type or media.content_type
                 if target is None:
                     target = self._target_for(media, ctype)
+                    self._claim(target, media.sid)
                     done = self._existing(media, target, ctype)
                     if done is not None:
                         return done
@@ -635,9 +638,6 @@ class Downloader:
                             content.close()
                             start = resumable
                             continue
-                if not claimed:
-                    self._claim(target, media.sid)
-                    claimed = True
                 callback = self.on_bytes
                 if self.on_start is not None:
                     callback = _both(callback, self.on_start(media.sid, expected))

@@ -91,7 +91,10 @@ class RichDownloadProgress(DownloadProgress):
             return None
         task = self.progress.add_task(f"  {sid}", total=size)
         with self._lock:
+            old = self._files.pop(sid, None)
             self._files[sid] = task
+        if old is not None:  # a retry of the same file starts a fresh bar
+            self.progress.remove_task(old)
         advance = self.progress.advance
 
         def on_bytes(count: int) -> None:
