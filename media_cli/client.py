@@ -483,6 +483,10 @@ class MediaClient:
                     else "the upload was not retried: the POST may have created the media"
                 )
                 raise
+            except (ServerError, RateLimitError) as exc:
+                not_retried = "not retried: the POST may have created the media"
+                exc.hint = f"{not_retried} ({exc.more_info})" if exc.more_info else not_retried
+                raise
         else:  # pragma: no cover - the loop either breaks or raises
             raise AssertionError("unreachable")
         try:

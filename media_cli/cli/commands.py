@@ -25,3 +25,4 @@ def register(app: typer.Typer) -> None:
     app.command("upload-chat")(upload_chat_media)
     app.command("fetch-chat")(fetch_chat_media)
     app.command("download-chat")(download_chat_media)
+    app.command("download-chat")(download_chat_media)
