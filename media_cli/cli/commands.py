@@ -25,4 +25,3 @@ def register(app: typer.Typer) -> None:
     app.command("upload-chat")(upload_chat_media)
     app.command("fetch-chat")(fetch_chat_media)
     app.command("download-chat")(download_chat_media)
-    app.command("download-chat")(download_chat_media)
