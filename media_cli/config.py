@@ -46,6 +46,13 @@ def check_profile_name(name: str) -> str:
     return name
 
 
+def check_region(value: str | None, *, what: str) -> str | None:
+    """A region or edge becomes part of a host name: lower-case letters, digits and '-'."""
+    if value is not None and not _REGION.fullmatch(value):
+        raise UsageError(f"invalid {what} {value!r}: use lower-case letters, digits and '-'")
+    return value
+
+
 def rewrite_host(url: str, *, region: str | None, edge: str | None) -> str:
     """Rewrite a ``product[.region].twilio.com`` URL for a region/edge, as Twilio's libraries do.
 
@@ -54,9 +61,8 @@ def rewrite_host(url: str, *, region: str | None, edge: str | None) -> str:
     """
     if not region and not edge:
         return url
-    for value, what in ((region, "region"), (edge, "edge")):
-        if value and not _REGION.match(value):
-            raise UsageError(f"invalid {what} {value!r}: use lower-case letters, digits and '-'")
+    check_region(region, what="region")
+    check_region(edge, what="edge")
     parts = urlsplit(url)
     host = parts.hostname or ""
     pieces = host.split(".")
@@ -227,8 +233,12 @@ def load_settings(
     """
     env = os.environ if environ is None else environ
     directory = config_dir(dict(env))
+    # typer merges an option's env var into the flag value; name the env var when it matches.
     if profile:
-        chosen_profile, profile_source = profile, "flag:--profile"
+        chosen_profile = profile
+        profile_source = (
+            "env:MEDIA_CLI_PROFILE" if env.get("MEDIA_CLI_PROFILE") == profile else "flag:--profile"
+        )
     elif env.get("MEDIA_CLI_PROFILE"):
         chosen_profile, profile_source = env["MEDIA_CLI_PROFILE"], "env:MEDIA_CLI_PROFILE"
     else:
@@ -245,7 +255,7 @@ def load_settings(
     chosen_edge = edge or env.get("TWILIO_EDGE") or _str(section.get("edge"))
 
     def pick(flag: str | None, env_name: str, key: str, default: str) -> tuple[str, str]:
-        if flag:
+        if flag and env.get(env_name) != flag:
             return flag, f"flag:--{key.replace('_', '-')}"
         if env.get(env_name):
             return env[env_name], f"env:{env_name}"

@@ -279,7 +279,10 @@ def save_login(
         check_sid("api key", api_key)
     if not secret:
         raise CredentialsError("the secret is empty")
-    from media_cli.config import save_profile
+    from media_cli.config import check_region, save_profile
+
+    check_region(region, what="region")
+    check_region(edge, what="edge")
 
     previous = profile_section(read_config(settings.config_file), settings.profile)
     store_secret(settings.profile, secret)

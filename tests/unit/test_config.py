@@ -226,6 +226,21 @@ def test_flag_beats_env_beats_profile(tmp_path: Path) -> None:
     assert (from_flag.api_url, from_flag.api_url_source) == ("http://127.0.0.1:3", "flag:--api-url")
 
 
+def test_a_flag_value_that_typer_took_from_env_is_labelled_env(tmp_path: Path) -> None:
+    env = {
+        "MEDIA_CLI_CONFIG_DIR": str(tmp_path),
+        "MEDIA_CLI_API_URL": "http://127.0.0.1:5",
+        "MEDIA_CLI_PROFILE": "p",
+    }
+    s = load_settings(
+        profile="p", api_url="http://127.0.0.1:5", mcs_url=None, region=None, edge=None, environ=env
+    )
+    assert (s.api_url_source, s.profile_source) == (
+        "env:MEDIA_CLI_API_URL",
+        "env:MEDIA_CLI_PROFILE",
+    )
+
+
 def test_default_profile_from_the_config_file(tmp_path: Path) -> None:
     write_config(
         tmp_path / CONFIG_FILE_NAME,
@@ -364,9 +379,9 @@ def test_remove_profile(tmp_path: Path) -> None:
     assert _mode(path) == 0o600
 
 
-_text = st.text(
-    alphabet=st.characters(exclude_categories=["Cs"]), min_size=0, max_size=30
-).filter(lambda s: s != "")
+_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=0, max_size=30).filter(
+    lambda s: s != ""
+)
 
 
 @given(

@@ -321,6 +321,8 @@ def test_save_login_validates(tmp_path: Path) -> None:
         save_login(s, account_sid="AC1", api_key=None, secret=TOKEN)
     with pytest.raises(UsageError):
         save_login(s, account_sid=AC, api_key="SK1", secret=TOKEN)
+    with pytest.raises(UsageError, match="invalid edge"):
+        save_login(s, account_sid=AC, api_key=None, secret=TOKEN, edge="dub.lin")
     with pytest.raises(CredentialsError, match="empty"):
         save_login(s, account_sid=AC, api_key=None, secret="")
 
