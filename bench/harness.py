@@ -308,11 +308,17 @@ class CaseResult:
         }
 
 
-def interleave(sides: Sequence[Callable[[], None]], runs: int) -> None:
-    """A B A B …: each side runs ``runs`` times, alternating, so noise is shared fairly."""
-    for _ in range(runs):
-        for side in sides:
-            side()
+def interleave(sides: Sequence[Callable[[], None]], runs: int | Sequence[int]) -> None:
+    """A B A B …: the sides take turns so the machine's noise is shared fairly.
+
+    ``runs`` is how many times each side runs: one number for all, or one per side (a side
+    with fewer runs drops out of the later rounds).
+    """
+    counts = [runs] * len(sides) if isinstance(runs, int) else list(runs)
+    for round_ in range(max(counts, default=0)):
+        for side, count in zip(sides, counts, strict=True):
+            if round_ < count:
+                side()
 
 
 def _fmt(value: float, unit: str) -> str:

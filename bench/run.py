@@ -47,6 +47,7 @@ MIB = 1024 * 1024
 class Settings:
     quick: bool
     runs: int
+    slow_runs: int
     work: Path
 
     def size(self, full: int, quick: int) -> int:
@@ -175,7 +176,7 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
         recorded = False
         interleave([curl_side, mc_side], 1)  # warm-up
         recorded = True
-        interleave([curl_side, mc_side, requests_side], cfg.runs)
+        interleave([curl_side, mc_side, requests_side], [cfg.runs, cfg.runs, cfg.slow_runs])
         result.targets.append(
             Target("media-cli / xargs curl (many)", mc_series.median / curl_series.median, 1.2, "x")
         )
@@ -267,7 +268,10 @@ def case_purge(cfg: Settings, result: CaseResult) -> None:
                 tw_series.values.append(got.wall)
 
         interleave([lambda: mc_side(20, False), lambda: twilio_side(20, False)], 1)
-        interleave([lambda: mc_side(messages, True), lambda: twilio_side(messages, True)], cfg.runs)
+        interleave(
+            [lambda: mc_side(messages, True), lambda: twilio_side(messages, True)],
+            [cfg.runs, cfg.slow_runs],
+        )
         result.targets.append(
             Target(
                 "twilio loop / media-cli purge",
@@ -326,7 +330,7 @@ def case_listing(cfg: Settings, result: CaseResult) -> None:
         sides = [side(small, emu_small), side(big, emu_big)]
         interleave(sides[:1], 1)  # warm-up on the small set
         recorded = True
-        interleave(sides, cfg.runs)
+        interleave(sides, [cfg.runs, cfg.slow_runs])
         result.targets.append(
             Target(f"first line out ({big} msgs)", named[big][0].median, 1.0, "s")
         )
@@ -400,7 +404,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
     parser.add_argument("--only", default="", help="comma-separated cases: " + ",".join(CASES))
-    parser.add_argument("--runs", type=int, default=0, help="measured runs per side")
+    parser.add_argument(
+        "--runs", type=int, default=0, help="measured runs per side (default 5; quick 3)"
+    )
+    parser.add_argument(
+        "--slow-runs",
+        type=int,
+        default=3,
+        help="runs of the slowest sides: sequential baselines, the big listing (default 3)",
+    )
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "results.json")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(CASES)
@@ -410,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs or (3 if args.quick else 5)
     work = REPO / "bench" / "_work"
     work.mkdir(exist_ok=True)
-    cfg = Settings(quick=args.quick, runs=runs, work=work)
+    cfg = Settings(quick=args.quick, runs=runs, slow_runs=min(args.slow_runs, runs), work=work)
     started = time.perf_counter()
     results: list[CaseResult] = []
     for name in names:
@@ -435,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full",
         "runs": runs,
+        "slow_runs": cfg.slow_runs,
         "seconds": elapsed,
         "machine": {
             "python": platform.python_version(),
