@@ -247,17 +247,6 @@ def delete_secret(profile: str) -> bool:
     return True
 
 
-def keyring_backend_name() -> str:
-    """The active keyring backend's name, for `auth status` (or why there is none)."""
-    try:
-        import keyring
-
-        backend = keyring.get_keyring()
-        return str(backend.name)
-    except Exception as exc:  # reported as text, never a traceback
-        return f"unavailable ({_describe(exc)})"
-
-
 # -- auth login / status / logout ---------------------------------------------------------
 
 
