@@ -417,8 +417,13 @@ def test_logout_removes_the_secret_and_the_profile_and_is_idempotent(
 def test_debug_output_never_contains_the_secret(emu: dict[str, Any], tmp_path: Path) -> None:
     env = emu_env(emu, tmp_path)
     token = emu["auth_token"]
-    assert login(env, token, "--account-sid", emu["account_sid"]).exit_code == 0
-    outputs = []
+    logged_in = invoke(
+        ["--debug", "auth", "login", "--with-token", "--account-sid", emu["account_sid"]],
+        env,
+        stdin=token + "\n",
+    )
+    assert logged_in.exit_code == 0, logged_in.stderr
+    outputs = [all_output(logged_in)]
     for args in (
         ["--debug", "auth", "status"],
         ["--debug", "list", "--sent-after", "2020-01-01", "--jsonl"],
@@ -429,7 +434,7 @@ def test_debug_output_never_contains_the_secret(emu: dict[str, Any], tmp_path: P
         outputs.append(all_output(result))
     debug_text = "\n".join(outputs)
     assert "media-cli: debug: credentials: secret_source = keyring" in debug_text
-    assert "GET " in debug_text
+    assert f"GET {emu['api_url']}/2010-04-01/Accounts/{emu['account_sid']}.json" in debug_text
     assert token not in debug_text
     import base64
 
