@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".demo"
+SHOW_LINES = 8
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None, check: bool = True) -> str:
@@ -25,7 +26,11 @@ def run(env: dict[str, str], *args: str, stdin: str | None = None, check: bool =
         capture_output=True,
         check=False,
     )
-    sys.stdout.write(proc.stdout)
+    shown = proc.stdout.splitlines()
+    for line in shown[:SHOW_LINES]:
+        print(line if len(line) <= 160 else line[:157] + "...")
+    if len(shown) > SHOW_LINES:
+        print(f"... ({len(shown) - SHOW_LINES} more lines)")
     sys.stdout.write(proc.stderr)
     sys.stdout.flush()
     if check and proc.returncode != 0:
