@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -269,6 +269,7 @@ def download_media(
             on_start=display.start_file if display.enabled else None,
             not_found_retries=not_found_retries,
         )
+        restore = _cancel_on_interrupt(downloader.cancel)
         try:
             if target_file is not None:
                 results: Iterable[DownloadResult] = [
@@ -290,6 +291,7 @@ def download_media(
                 if result.status == FAILED:
                     failures.append(result)
         finally:
+            restore()
             downloader.close()
     writer.finish()
     for failure in failures:
@@ -314,3 +316,25 @@ def _open_list(path: str) -> Iterator[str]:
         raise UsageError(f"--from-list {path!r}: {exc.strerror}") from exc
     with handle:
         yield from handle
+
+
+def _cancel_on_interrupt(cancel: Callable[[], None]) -> Callable[[], None]:
+    """On Ctrl-C, stop the workers' downloads first (so the pool does not wait for them),
+    then interrupt as usual; returns the function that restores the previous handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        cancel()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+    return restore
