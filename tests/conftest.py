@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,42 @@ from typing import Any
 import pytest
 
 from media_cli.emulator.server import Emulator, EmulatorConfig
+
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _is_loopback(host: object) -> bool:
+    text = str(host)
+    return text in _LOOPBACK_NAMES or text.startswith("127.")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """A safety net: no test in this process may resolve or connect to anything but loopback.
+
+    The suite must never send traffic off the machine, not even to check that it is refused.
+    """
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: object) -> None:
+        inet = self.family in (socket.AF_INET, socket.AF_INET6)
+        if inet and isinstance(address, tuple) and not _is_loopback(address[0]):
+            raise OSError(f"tests may only connect to loopback, not {address[0]!r}")
+        real_connect(self, address)  # type: ignore[arg-type]  # the address is passed through
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host is not None and not _is_loopback(host):
+            raise socket.gaierror(f"tests may only resolve loopback names, not {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]  # passthrough
+
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]  # the guard
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]  # the guard itself
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect  # type: ignore[method-assign]  # restore
+        socket.getaddrinfo = real_getaddrinfo
 
 
 @pytest.fixture(scope="session")
