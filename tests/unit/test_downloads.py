@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -320,3 +321,37 @@ def test_parse_content_range(
     header: str | None, parsed: tuple[int, int, int | None] | None
 ) -> None:
     assert parse_content_range(header) == parsed
+
+
+# -- progress ------------------------------------------------------------------------------
+
+
+def test_progress_is_a_noop_without_a_terminal() -> None:
+    from media_cli.progress import download_progress
+    from media_cli.streams import Streams
+
+    streams = Streams.for_test(tty=False)
+    with download_progress(streams) as display:
+        assert display.on_bytes is None  # nothing is called per chunk
+        assert display.start_file(MEDIA, 100 * 1024 * 1024) is None
+        display.finish_file(MEDIA, ok=True)
+    assert isinstance(streams.stderr, io.StringIO)
+    assert streams.stderr.getvalue() == ""
+
+
+def test_rich_progress_only_on_stderr() -> None:
+    from media_cli.progress import download_progress
+    from media_cli.streams import Streams
+
+    streams = Streams.for_test(tty=True)
+    with download_progress(streams, total_files=2) as display:
+        assert display.enabled
+        assert display.on_bytes is not None
+        display.on_bytes(1024)
+        assert display.start_file(MEDIA, 1024) is None  # small files get no own bar
+        big = display.start_file(MEDIA, 64 * 1024 * 1024)
+        assert big is not None
+        big(4096)
+        display.finish_file(MEDIA, ok=True)
+    assert isinstance(streams.stdout, io.StringIO)
+    assert streams.stdout.getvalue() == ""
