@@ -36,8 +36,6 @@ def _upload_columns() -> tuple[Column, ...]:
         Column("SIZE", "size", is_bytes=True),
         Column("TYPE", "content_type"),
         Column("FILENAME", "filename"),
-        Column("PATH", "path"),
-        Column("ERROR", "error"),
     )
 
 
@@ -57,7 +55,7 @@ def upload_chat_media(
     ctx: typer.Context,
     files: Annotated[
         list[Path],
-        typer.Argument(metavar="FILE...", help="Files to upload (each at most 150 MB)."),
+        typer.Argument(metavar="FILE", help="Files to upload (each at most 150 MB)."),
     ],
     service: ServiceOpt,
     content_type: Annotated[
@@ -99,7 +97,7 @@ def upload_chat_media(
 
     Example:
 
-      media-cli upload-chat photo.jpg notes.pdf --service IS0123456789abcdef0123456789abcdef
+      media-cli upload-chat photo.jpg notes.pdf --service "$SERVICE_SID" --json
     """
     from media_cli.client import MCS_MAX_BYTES
     from media_cli.progress import byte_callback, download_progress
@@ -172,7 +170,7 @@ def fetch_chat_media(
 
     Example:
 
-      media-cli fetch-chat --json "$SERVICE_SID" ME0123456789abcdef0123456789abcdef
+      media-cli fetch-chat --json "$SERVICE_SID" "$MEDIA_SID"
     """
     from media_cli.render import write_object
     from media_cli.sids import check_sid
@@ -222,9 +220,9 @@ def download_chat_media(
 
     Examples:
 
-      media-cli download-chat "$SERVICE_SID" ME0123456789abcdef0123456789abcdef -d media/
+      media-cli download-chat "$SERVICE_SID" "$MEDIA_SID" -d media/
 
-      media-cli download-chat "$SERVICE_SID" ME0123456789abcdef0123456789abcdef -o - | file -
+      media-cli download-chat "$SERVICE_SID" "$MEDIA_SID" -o - | file -
     """
     from media_cli.progress import byte_callback
     from media_cli.render import Column, human_bytes, write_object

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,27 @@ from tests.support import cli_env, faults, invoke, state, stats
 
 
 def _posts(info: dict[str, Any]) -> int:
-    return sum(
-        count
-        for route, by_status in stats(info)["routes"].items()
-        if route.startswith("POST ") and "/Media" in route
-        for count in by_status.values()
-    )
+    """Upload requests the emulator saw, whatever their status.
+
+    The emulator records a request just after it has sent the answer, so a count read the
+    moment the client returns can lag: wait (bounded) for the first one, then a little more
+    for any later one to land too.
+    """
+
+    def count() -> int:
+        return sum(
+            n
+            for route, by_status in stats(info)["routes"].items()
+            if route.startswith("POST ") and "/Media" in route and "__emulator__" not in route
+            for n in by_status.values()
+        )
+
+    for _ in range(40):
+        if count():
+            break
+        time.sleep(0.05)
+    time.sleep(0.1)
+    return count()
 
 
 def _chat_state(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -279,9 +296,9 @@ def test_fetch_and_download_bad_sids_exit_2(emu: dict[str, Any], tmp_path: Path)
     env = cli_env(emu, tmp_path)
     assert invoke(["fetch-chat", "IS1", "ME" + "a" * 32], env).exit_code == 2
     assert invoke(["download-chat", emu["chat_service_sid"], "MM" + "a" * 32], env).exit_code == 2
+    assert stats(emu)["total"] == 0
     missing = invoke(["fetch-chat", emu["chat_service_sid"], "ME" + "a" * 32], env)
     assert missing.exit_code == 3
-    assert stats(emu)["total"] == 1
 
 
 def test_region_rewrites_the_default_mcs_host(tmp_path: Path) -> None:
@@ -343,3 +360,33 @@ def test_peak_memory_stays_flat_for_a_100_mb_upload(emu: dict[str, Any], tmp_pat
     assert doc["size"] == 100 * 1024 * 1024
     assert _chat_state(emu)[doc["sid"]]["sha256"] == _sha(b"\0" * (100 * 1024 * 1024))
     assert int(summary["maxrss_kib"]) < 80 * 1024, summary
+
+
+def test_terminal_gets_a_table_and_progress_on_stderr(emu: dict[str, Any], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from media_cli.cli.app import app
+
+    files = []
+    for name in ("one.gif", "two.gif"):
+        path = tmp_path / name
+        path.write_bytes(b"GIF89a" + os.urandom(3000))
+        files.append(str(path))
+    streams = Streams.for_test(tty=True)
+    result = CliRunner().invoke(
+        app,
+        ["upload-chat", *files, "-s", emu["chat_service_sid"]],
+        env=cli_env(emu, tmp_path / "cfg"),
+        obj=AppContext(streams),
+        catch_exceptions=False,
+    )
+    assert isinstance(streams.stdout, io.StringIO)
+    assert isinstance(streams.stderr, io.StringIO)
+    assert result.exit_code == 0, streams.stderr.getvalue()
+    table = streams.stdout.getvalue()
+    sids = sorted(_chat_state(emu))
+    assert len(sids) == 2
+    assert all(sid in table for sid in sids)
+    assert "SID" in table
+    assert "uploaded" in table
+    assert "uploaded 2, failed 0" in streams.stderr.getvalue()

@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,6 @@ from media_cli.credentials import Credentials
 from media_cli.errors import DownloadError, NetworkError, NotFoundError, ServerError
 from media_cli.uploads import ProgressReader, save_chat_media
 from tests.support import control, faults, state, stats
-
-UPLOAD_ROUTE = "POST /v1/Services/{ServiceSid}/Media"
 
 
 def _client(
@@ -43,14 +42,27 @@ def _client(
 
 
 def _posts(info: dict[str, Any]) -> int:
-    """Upload requests the emulator saw, whatever their status."""
-    routes = stats(info)["routes"]
-    return sum(
-        count
-        for route, by_status in routes.items()
-        if route.startswith("POST ") and "/Media" in route and "__emulator__" not in route
-        for count in by_status.values()
-    )
+    """Upload requests the emulator saw, whatever their status.
+
+    The emulator records a request just after it has sent the answer, so a count read the
+    moment the client returns can lag: wait (bounded) for the first one, then a little more
+    for any later one to land too.
+    """
+
+    def count() -> int:
+        return sum(
+            n
+            for route, by_status in stats(info)["routes"].items()
+            if route.startswith("POST ") and "/Media" in route and "__emulator__" not in route
+            for n in by_status.values()
+        )
+
+    for _ in range(40):
+        if count():
+            break
+        time.sleep(0.05)
+    time.sleep(0.1)
+    return count()
 
 
 def _chat_state(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
