@@ -165,9 +165,11 @@ class GeneratedContent:
         self._tail = tail
         self._digest: str | None = None
 
-    def _pattern(self) -> bytes:
+    def _pattern(self, length: int) -> bytes:
+        # randbytes(n) is a prefix of randbytes(m) for n <= m (both multiples of 4), so a small
+        # media's bytes are those a large one with the same key would start with.
         seed = int.from_bytes(hashlib.sha256(self.key.encode()).digest()[:16], "big")
-        pattern = random.Random(seed).randbytes(PATTERN_SIZE)
+        pattern = random.Random(seed).randbytes((length + 3) & ~3)[:length]
         if self.content_type.startswith("text/"):
             pattern = pattern.translate(_TEXT_TABLE)
         return pattern
@@ -185,15 +187,20 @@ class GeneratedContent:
             pos = stop
         body_end = min(end, tail_start)
         if pos < body_end:
-            pattern = self._pattern()
-            span = min(body_end - pos, CHUNK_SIZE)
-            repeats = (PATTERN_SIZE + span) // PATTERN_SIZE + 1
-            tile = memoryview(pattern * repeats)
-            while pos < body_end:
-                offset = (pos - head_end) % PATTERN_SIZE
-                count = min(CHUNK_SIZE, body_end - pos)
-                yield tile[offset : offset + count]
-                pos += count
+            body_length = tail_start - head_end
+            if body_length <= PATTERN_SIZE:
+                view = memoryview(self._pattern(body_length))
+                yield view[pos - head_end : body_end - head_end]
+                pos = body_end
+            else:
+                pattern = self._pattern(PATTERN_SIZE)
+                span = min(body_end - pos, CHUNK_SIZE)
+                tile = memoryview(pattern * ((PATTERN_SIZE + span) // PATTERN_SIZE + 1))
+                while pos < body_end:
+                    offset = (pos - head_end) % PATTERN_SIZE
+                    count = min(CHUNK_SIZE, body_end - pos)
+                    yield tile[offset : offset + count]
+                    pos += count
         if pos < end:
             yield self._tail[pos - tail_start : end - tail_start]
 
