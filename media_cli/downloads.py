@@ -693,8 +693,10 @@ class Downloader:
                     raise _Failed(exc.message) from exc
                 except MediaCliError as exc:
                     part = _part_size(target)
-                    if attempts < BODY_ATTEMPTS and part > 0:
-                        start = part  # the connection dropped: continue where it stopped
+                    if attempts < BODY_ATTEMPTS:
+                        # The connection dropped: continue where it stopped. A small body
+                        # arrives in one read, so nothing may have been written: from 0 then.
+                        start = part
                         continue
                     raise _Failed(exc.message) from exc
             finally:
