@@ -687,7 +687,7 @@ class Downloader:
                     )
                 except DownloadError as exc:
                     part = _part_size(target)
-                    if attempts < BODY_ATTEMPTS and 0 < part < (expected or 0):
+                    if attempts < BODY_ATTEMPTS and part < (expected or 0):
                         start = part
                         continue
                     raise _Failed(exc.message) from exc
