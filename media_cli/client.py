@@ -15,7 +15,6 @@ from urllib.parse import urlencode, urlsplit
 from media_cli import __version__
 from media_cli.errors import (
     ApiError,
-    MediaCliError,
     NetworkError,
     NotFoundError,
     RateLimitError,
@@ -114,12 +113,11 @@ class Content:
 
     def iter_chunks(self, size: int = 256 * 1024) -> Iterator[bytes]:
         import requests
+        from urllib3.exceptions import HTTPError as Urllib3Error
 
         try:
             yield from self.response.raw.stream(size, decode_content=False)
-        except (requests.RequestException, OSError, Exception) as exc:
-            if isinstance(exc, MediaCliError):
-                raise
+        except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise NetworkError(f"connection lost while reading content: {_brief(exc)}") from exc
 
     def close(self) -> None:
@@ -257,7 +255,7 @@ class MediaClient:
         more_info: str | None = None
         message = f"{method} {shown}: HTTP {status}"
         try:
-            body = response.json() if not response.raw or not response.is_redirect else None
+            body = response.json()
         except ValueError:
             body = None
         finally:
