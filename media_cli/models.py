@@ -179,5 +179,6 @@ class ChatMedia:
             "message_sid": self.message_sid,
             "channel_sid": self.channel_sid,
             "url": self.url,
-            "links": dict(self.links),
+            # A signed link's query string is a bearer token: printed without it.
+            "links": {key: value.split("?", 1)[0] for key, value in self.links.items()},
         }
