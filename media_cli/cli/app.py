@@ -137,7 +137,12 @@ def root(
     ctx: typer.Context,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", envvar="MEDIA_CLI_PROFILE", help="Credentials profile to use."),
+        typer.Option(
+            "--profile",
+            envvar="MEDIA_CLI_PROFILE",
+            metavar="NAME",
+            help="Credentials profile to use.",
+        ),
     ] = None,
     account_sid: Annotated[
         str | None,
@@ -167,11 +172,15 @@ def root(
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option("--region", envvar="TWILIO_REGION", help="Twilio region, such as ie1."),
+        typer.Option(
+            "--region", envvar="TWILIO_REGION", metavar="REGION", help="Twilio region, such as ie1."
+        ),
     ] = None,
     edge: Annotated[
         str | None,
-        typer.Option("--edge", envvar="TWILIO_EDGE", help="Twilio edge, such as dublin."),
+        typer.Option(
+            "--edge", envvar="TWILIO_EDGE", metavar="EDGE", help="Twilio edge, such as dublin."
+        ),
     ] = None,
     insecure: Annotated[
         bool,

@@ -56,10 +56,12 @@ def login(
         ),
     ] = True,
     region: Annotated[
-        str | None, typer.Option("--region", help="Store this Twilio region in the profile.")
+        str | None,
+        typer.Option("--region", metavar="REGION", help="Store this Twilio region in the profile."),
     ] = None,
     edge: Annotated[
-        str | None, typer.Option("--edge", help="Store this Twilio edge in the profile.")
+        str | None,
+        typer.Option("--edge", metavar="EDGE", help="Store this Twilio edge in the profile."),
     ] = None,
 ) -> None:
     """Store credentials for a profile: the secret in the keyring, the rest in the config.

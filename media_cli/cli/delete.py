@@ -23,9 +23,7 @@ def delete_media(
     ],
     media_sids: Annotated[
         list[str] | None,
-        typer.Argument(
-            metavar="[MEDIA_SID]... | -", help="Media SIDs (ME…), or - to read them from stdin."
-        ),
+        typer.Argument(metavar="MEDIA_SID", help="Media SIDs (ME…), or - to read them from stdin."),
     ] = None,
     yes: YesOpt = False,
     concurrency: ConcurrencyOpt = 4,

@@ -36,13 +36,13 @@ def download_media(
     message_sid: Annotated[
         str | None,
         typer.Argument(
-            metavar="[MESSAGE_SID]",
+            metavar="MESSAGE_SID",
             help="Download this message's media (else: across the account, or --from-list).",
         ),
     ] = None,
     media_sid: Annotated[
         str | None,
-        typer.Argument(metavar="[MEDIA_SID]", help="Only this media of the message."),
+        typer.Argument(metavar="MEDIA_SID", help="Only this media of the message."),
     ] = None,
     output: Annotated[
         str | None,
@@ -90,6 +90,7 @@ def download_media(
             "-j",
             min=1,
             max=64,
+            metavar="N",
             help="Files downloaded at once; fewer while Twilio answers 429.",
         ),
     ] = 8,
@@ -125,6 +126,7 @@ def download_media(
             "--not-found-tries",
             min=1,
             max=20,
+            metavar="N",
             help="Tries for a media that answers 404 (new media can 404 for a few seconds).",
         ),
     ] = 3,

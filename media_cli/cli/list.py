@@ -27,7 +27,7 @@ def list_media(
     message_sid: Annotated[
         str | None,
         typer.Argument(
-            metavar="[MESSAGE_SID]", help="List this message's media (else: across the account)."
+            metavar="MESSAGE_SID", help="List this message's media (else: across the account)."
         ),
     ] = None,
     created_on: Annotated[
@@ -61,6 +61,7 @@ def list_media(
             "-j",
             min=1,
             max=64,
+            metavar="N",
             help="Messages whose media are listed at once (account-wide listing).",
         ),
     ] = 8,

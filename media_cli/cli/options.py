@@ -17,11 +17,13 @@ YesOpt = Annotated[
 ]
 LimitOpt = Annotated[
     int | None,
-    typer.Option("--limit", min=1, help="Stop after this many items (no extra page is fetched)."),
+    typer.Option(
+        "--limit", min=1, metavar="N", help="Stop after this many items (no extra page is fetched)."
+    ),
 ]
 PageSizeOpt = Annotated[
     int | None,
-    typer.Option("--page-size", help="Items per API page, 1 to 1000 (default 1000)."),
+    typer.Option("--page-size", metavar="N", help="Items per API page, 1 to 1000 (default 1000)."),
 ]
 SentBeforeOpt = Annotated[
     str | None,
@@ -45,8 +47,14 @@ OlderThanOpt = Annotated[
         help="Only messages sent more than this long ago: 90d, 12h, 2w.",
     ),
 ]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Only messages sent to this number.")]
-FromOpt = Annotated[str | None, typer.Option("--from", help="Only messages sent from this number.")]
+ToOpt = Annotated[
+    str | None,
+    typer.Option("--to", metavar="NUMBER", help="Only messages sent to this number."),
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", metavar="NUMBER", help="Only messages sent from this number."),
+]
 AllSubaccountsOpt = Annotated[
     bool,
     typer.Option("--all-subaccounts", help="Also cover every subaccount the credentials can see."),
@@ -54,6 +62,11 @@ AllSubaccountsOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int,
     typer.Option(
-        "--concurrency", "-j", min=1, max=64, help="Requests in flight at once (1 to 64)."
+        "--concurrency",
+        "-j",
+        min=1,
+        max=64,
+        metavar="N",
+        help="Requests in flight at once (1 to 64).",
     ),
 ]

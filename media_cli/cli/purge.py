@@ -86,6 +86,7 @@ def purge_media(
             "-j",
             min=1,
             max=64,
+            metavar="N",
             help="Requests in flight at once (1 to 64); halves while Twilio answers 429.",
         ),
     ] = 8,
