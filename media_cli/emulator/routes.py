@@ -232,7 +232,7 @@ def bad_request(message: str) -> Response:
 
 
 def s3_error(status: int, code: str, message: str, extra: str = "") -> Response:
-    request_id = f"{random.getrandbits(64):016X}"
+    request_id = os.urandom(8).hex().upper()
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{extra}"
@@ -352,6 +352,8 @@ class FaultRule:
     probability: float = 1.0
     after: int = 0
     bytes: int | None = None
+    body: str | None = None
+    content_type: str | None = None
     matched: int = 0
     fired: int = 0
     _pattern: re.Pattern[str] | None = None
@@ -363,6 +365,7 @@ class FaultRule:
         allowed = {
             "action", "listener", "method", "path", "status", "code", "message",
             "retry_after", "delay_ms", "times", "probability", "after", "bytes",
+            "body", "content_type",
         }  # fmt: skip
         unknown = set(raw) - allowed
         if unknown:
@@ -388,6 +391,8 @@ class FaultRule:
                 probability=float(raw.get("probability", 1.0)),
                 after=int(raw.get("after", 0)),
                 bytes=None if raw.get("bytes") is None else int(raw["bytes"]),
+                body=None if raw.get("body") is None else str(raw["body"]),
+                content_type=None if raw.get("content_type") is None else str(raw["content_type"]),
             )
             rule._pattern = re.compile(rule.path)
         except (TypeError, ValueError, re.error) as exc:

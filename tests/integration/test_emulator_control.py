@@ -430,3 +430,38 @@ def test_startup_line_and_clean_exit(sig: signal.Signals) -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+# -- throughput smoke -------------------------------------------------------------------------
+
+
+def test_keep_alive_throughput_smoke(emu: dict[str, Any], message: dict[str, Any]) -> None:
+    """16 keep-alive clients for ~1 s. A loose floor: catches Nagle stalls or per-request
+    reconnects (the real target, 1,000 req/s with requests clients, is in bench/run.py)."""
+    import base64
+
+    parts = urlsplit(emu["api_url"])
+    token = base64.b64encode(f"{emu['account_sid']}:{emu['auth_token']}".encode()).decode()
+    path = urlsplit(message["media"][0]["uri"]).path
+    counts = [0] * 16
+    deadline = time.monotonic() + 1.0
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+        try:
+            while time.monotonic() < deadline:
+                connection.request("GET", path, headers={"Authorization": f"Basic {token}"})
+                response = connection.getresponse()
+                response.read()
+                assert response.status == 200
+                assert not response.will_close
+                counts[index] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sum(counts) >= 500, sum(counts)
