@@ -10,6 +10,7 @@ import json
 import os
 import random
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,6 +25,7 @@ from media_cli.emulator.store import (
     CHUNK_SIZE,
     DAY,
     Account,
+    ChatMedia,
     Content,
     FileContent,
     Media,
@@ -1244,7 +1246,7 @@ class App:
             return unauthorized()
         return None
 
-    def chat_media_json(self, item: Any) -> dict[str, Any]:
+    def chat_media_json(self, item: ChatMedia) -> dict[str, Any]:
         base = f"/v1/Services/{item.service_sid}/Media/{item.sid}"
         stamp = iso8601(item.date_created)
         return {
@@ -1339,32 +1341,34 @@ class App:
         )
         return json_response(201, self.chat_media_json(item))
 
-    def _chat_item(self, req: Request, params: dict[str, str]) -> tuple[Any, Response | None]:
+    def _chat_item(self, req: Request, params: dict[str, str]) -> ChatMedia | Response:
         denied = self._service_access(req, params["ServiceSid"])
         if denied:
-            return None, denied
+            return denied
         item = self.store.chat_media.get(params["Sid"])
         if item is None or item.service_sid != params["ServiceSid"]:
-            return None, not_found(req.path)
-        return item, None
+            return not_found(req.path)
+        return item
 
     def fetch_chat_media(self, req: Request, params: dict[str, str]) -> Response:
-        item, error = self._chat_item(req, params)
-        return error or json_response(200, self.chat_media_json(item))
+        item = self._chat_item(req, params)
+        if isinstance(item, Response):
+            return item
+        return json_response(200, self.chat_media_json(item))
 
     def delete_chat_media(self, req: Request, params: dict[str, str]) -> Response:
-        item, error = self._chat_item(req, params)
-        if error:
-            return error
+        item = self._chat_item(req, params)
+        if isinstance(item, Response):
+            return item
         with self.store.lock:
             self.store.chat_media.pop(item.sid, None)
         item.content.discard()
         return Response(204)
 
     def chat_media_content(self, req: Request, params: dict[str, str]) -> Response:
-        item, error = self._chat_item(req, params)
-        if error:
-            return error
+        item = self._chat_item(req, params)
+        if isinstance(item, Response):
+            return item
         return serve_content(
             req, item.content, item.content_type, item.date_created, _disposition(item.filename)
         )
@@ -1513,8 +1517,6 @@ def _disposition(filename: str | None) -> list[tuple[str, str]]:
 
 
 def _mkstemp(directory: str) -> tuple[int, str]:
-    import tempfile
-
     return tempfile.mkstemp(prefix="upload-", dir=directory)
 
 

@@ -364,9 +364,8 @@ class _Handler(BaseHTTPRequestHandler):
             return str(status)
         if mangle is None:
             if resp.stream is None:
-                write(head + resp.body if len(resp.body) < 65536 else head)
-                if len(resp.body) >= 65536:
-                    write(resp.body)
+                # One write for head and body: two small writes can stall on delayed ACKs.
+                write(head + resp.body)
             else:
                 write(head)
                 for piece in resp.stream:
@@ -403,6 +402,10 @@ def _fault_response(rule: FaultRule) -> Response:
         headers.append(("Retry-After", _seconds(rule.retry_after)))
     if status == 401:
         headers.append(("WWW-Authenticate", 'Basic realm="Twilio API"'))
+    if rule.body is not None:
+        # Any body at all (malformed JSON, XML, a page pointing to itself) instead of the error.
+        kind = rule.content_type or "application/json"
+        return Response(status, [("Content-Type", kind), *headers], rule.body.encode())
     return twilio_error(status, code, message, headers)
 
 
