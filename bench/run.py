@@ -425,6 +425,26 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Settings(quick=args.quick, runs=runs, slow_runs=min(args.slow_runs, runs), work=work)
     started = time.perf_counter()
     results: list[CaseResult] = []
+
+    def save() -> dict[str, object]:
+        document = {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "mode": "quick" if args.quick else "full",
+            "runs": runs,
+            "slow_runs": cfg.slow_runs,
+            "seconds": time.perf_counter() - started,
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": len(os.sched_getaffinity(0)),
+                "loadavg_1min": os.getloadavg()[0],
+            },
+            "ok": all(r.ok for r in results),
+            "cases": [r.as_dict() for r in results],
+        }
+        args.output.write_text(json.dumps(document, indent=2) + "\n")
+        return document
+
     for name in names:
         result = CaseResult(name)
         results.append(result)
@@ -439,25 +459,11 @@ def main(argv: list[str] | None = None) -> int:
         except (BenchError, OSError, ValueError, KeyError) as exc:
             result.error = f"{type(exc).__name__}: {exc}"
         result.seconds = time.perf_counter() - began
-        verdict = "ok" if result.ok else ("NOT MEASURED" if result.error else "MISSED")
-        print(f"  {name}: {verdict} ({result.seconds:.0f} s)", file=sys.stderr, flush=True)
+        print(table([result]), file=sys.stderr, flush=True)
+        save()  # partial results survive an interrupted run
     shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
-    document = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "mode": "quick" if args.quick else "full",
-        "runs": runs,
-        "slow_runs": cfg.slow_runs,
-        "seconds": elapsed,
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": _cpus(),
-        },
-        "ok": all(r.ok for r in results),
-        "cases": [r.as_dict() for r in results],
-    }
-    args.output.write_text(json.dumps(document, indent=2) + "\n")
+    save()
     print(table(results))
     missed = [t.name for r in results for t in r.targets if not t.ok]
     broken = [r.name for r in results if r.error]
@@ -470,10 +476,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("every target met")
     return 0
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0))
 
 
 if __name__ == "__main__":
