@@ -110,7 +110,8 @@ def safe_filename(name: str, *, default: str = "file") -> str:
     parts = [p for p in text.split("/") if p.strip(" .")]
     text = parts[-1] if parts else ""
     text = _WINDOWS_BAD_CHARS.sub("_", text)
-    text = text.strip().lstrip(".").rstrip(" .").strip()
+    # Dots and spaces interleave (". .x"): strip them together, or a hidden ".x" survives.
+    text = re.sub(r"^[\s.]+|[\s.]+$", "", text)
     if not text:
         return default
     stem = text.split(".", 1)[0].strip().upper()
