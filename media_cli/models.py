@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
+from media_cli.errors import ApiError
 from media_cli.timeparse import iso_utc, parse_twilio_date
+
+_SID: Final = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
+
+
+def _sid(data: Mapping[str, Any], what: str) -> str:
+    """The resource's own SID. It goes into request paths (DELETE …/Media/{sid}) and file
+    names, so an answer without a well-formed one is a malformed answer, never a KeyError."""
+    value = data.get("sid")
+    if not isinstance(value, str) or not _SID.match(value):
+        raise ApiError(f"the API answered a {what} without a well-formed sid", status=200)
+    return value
 
 
 def _s(data: Mapping[str, Any], key: str) -> str | None:
@@ -36,7 +49,7 @@ class Message:
         except ValueError:
             num_media = -1  # unknown: list its media rather than risk skipping it
         return cls(
-            sid=str(data["sid"]),
+            sid=_sid(data, "message"),
             account_sid=str(data.get("account_sid") or ""),
             date_sent=parse_twilio_date(_s(data, "date_sent")),
             date_created=parse_twilio_date(_s(data, "date_created")),
@@ -78,7 +91,7 @@ class Media:
         uri = str(data.get("uri") or "")
         base = uri[: -len(".json")] if uri.endswith(".json") else uri
         return cls(
-            sid=str(data["sid"]),
+            sid=_sid(data, "media"),
             account_sid=str(data.get("account_sid") or ""),
             parent_sid=str(data.get("parent_sid") or ""),
             content_type=_s(data, "content_type"),
@@ -114,7 +127,7 @@ class Account:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Account:
         return cls(
-            sid=str(data["sid"]),
+            sid=_sid(data, "account"),
             friendly_name=_s(data, "friendly_name"),
             owner_account_sid=_s(data, "owner_account_sid"),
             status=_s(data, "status"),
@@ -146,7 +159,7 @@ class ChatMedia:
         links = data.get("links") if isinstance(data.get("links"), dict) else {}
         size = data.get("size")
         return cls(
-            sid=str(data["sid"]),
+            sid=_sid(data, "chat media"),
             account_sid=_s(data, "account_sid"),
             service_sid=_s(data, "service_sid"),
             size=int(size) if isinstance(size, (int, str)) and str(size).isdigit() else None,
