@@ -256,7 +256,7 @@ class MediaClient:
         message = f"{method} {shown}: HTTP {status}"
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep JSON
             body = None
         finally:
             response.close()
@@ -275,7 +275,7 @@ class MediaClient:
         response = self.request("GET", url, params=params)
         try:
             body = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep JSON
             raise ApiError(
                 f"GET {_redact_url(url)}: the answer is not valid JSON",
                 status=response.status_code,
@@ -489,7 +489,7 @@ class MediaClient:
             raise AssertionError("unreachable")
         try:
             data_json = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ApiError(
                 "MCS answered the upload with invalid JSON", status=response.status_code
             ) from exc
