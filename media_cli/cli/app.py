@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 # typer >= 0.26 vendors click as typer._click; this file is the one place that reaches into it
-# (pyproject pins typer to the series this was written against).
+# (pyproject pins typer to the releases that do so without pydantic).
 from typer._click import core as click_core
 from typer._click import exceptions as click_exc
 from typer.core import TyperGroup
