@@ -258,6 +258,7 @@ def write_atomically(
     expected_size: int | None,
     on_bytes: Callable[[int], None] | None = None,
     resume_from: int = 0,
+    before_replace: Callable[[int, str], None] | None = None,
 ) -> tuple[int, str]:
     """Write to ``target.part`` then ``os.replace``; returns (size, sha256 hex).
 
@@ -318,6 +319,8 @@ def write_atomically(
         raise DownloadError(
             f"size mismatch for {target.name}: got {size} bytes, expected {expected_size}"
         )
+    if before_replace is not None:
+        before_replace(size, digest.hexdigest())
     os.replace(part, target)
     return size, digest.hexdigest()
 
@@ -678,6 +681,7 @@ class Downloader:
                 callback = self.on_bytes
                 if self.on_start is not None:
                     callback = _both(callback, self.on_start(media.sid, expected))
+                record = None if explicit is not None else self._recorder(media, target, ctype)
                 try:
                     size, digest = write_atomically(
                         self._chunks(content),
@@ -685,6 +689,7 @@ class Downloader:
                         expected_size=expected,
                         on_bytes=callback,
                         resume_from=start,
+                        before_replace=record,
                     )
                 except DownloadError as exc:
                     part = _part_size(target)
@@ -703,9 +708,23 @@ class Downloader:
             finally:
                 content.close()
             break
-        if self.manifest is not None and explicit is None:
-            self.manifest.append(media, self._rel(target), size, digest, DOWNLOADED, ctype)
         return DownloadResult(media, DOWNLOADED, target, size, digest, None, ctype)
+
+    def _recorder(
+        self, media: Media, target: Path, ctype: str | None
+    ) -> Callable[[int, str], None] | None:
+        """The manifest entry, written before the rename: a kill -9 between the two leaves an
+        entry whose file is missing (downloaded again), never a complete file the manifest
+        does not know (which a rerun would refuse as "exists")."""
+        manifest = self.manifest
+        if manifest is None:
+            return None
+        rel = self._rel(target)
+
+        def record(size: int, digest: str) -> None:
+            manifest.append(media, rel, size, digest, DOWNLOADED, ctype)
+
+        return record
 
     def _with_metadata(self, media: Media) -> Media:
         try:
