@@ -48,7 +48,7 @@ def _kill_at_random(
 ) -> None:
     """Start the CLI, wait until it has made requests, then SIGKILL it after a random delay."""
     control(info, "config", {"latency_ms": 40})
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
+    proc = subprocess.Popen(
         [sys.executable, "-m", "media_cli", *args],
         env={"PATH": os.environ.get("PATH", ""), **env},
         stdout=subprocess.DEVNULL,
