@@ -124,6 +124,19 @@ def test_fault_defaults_and_filters(emu: dict[str, Any], session: requests.Sessi
     assert "Retry-After" not in deleted.headers
 
 
+def test_status_fault_with_a_custom_body(emu: dict[str, Any], session: requests.Session) -> None:
+    _control(
+        emu,
+        "faults",
+        {"rules": [{"status": 200, "body": "{not json", "content_type": "text/plain", "times": 1}]},
+    )
+    response = session.get(_messages_url(emu), timeout=30)
+    assert response.status_code == 200
+    assert response.text == "{not json"
+    assert response.headers["Content-Type"] == "text/plain"
+    assert session.get(_messages_url(emu), timeout=30).json()["messages"] == []
+
+
 def test_probability_zero_never_fires_one_always_does(
     emu: dict[str, Any], session: requests.Session
 ) -> None:
