@@ -296,7 +296,8 @@ class Stats:
     """Requests by route and status, in-flight count and its peak, throttled count."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self.pending = 0
         self.reset()
 
     def reset(self) -> None:
@@ -306,6 +307,11 @@ class Stats:
             self.inflight = 0
             self.peak = 0
             self.throttled = 0
+
+    def begin(self) -> None:
+        """A request arrived; ``record`` ends it. ``snapshot`` waits for these to settle."""
+        with self._lock:
+            self.pending += 1
 
     def enter(self) -> int:
         with self._lock:
@@ -324,9 +330,15 @@ class Stats:
             by_status[outcome] = by_status.get(outcome, 0) + 1
             if throttled:
                 self.throttled += 1
+            self.pending = max(0, self.pending - 1)
+            self._lock.notify_all()
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, settle: float = 0.0) -> dict[str, Any]:
+        """The counts; with ``settle``, first wait (bounded) for requests whose answer is
+        already on the wire but not yet counted, so a client that just got its answer sees it.
+        """
         with self._lock:
+            self._lock.wait_for(lambda: self.pending == 0, timeout=settle)
             return {
                 "total": self.total,
                 "routes": {route: dict(counts) for route, counts in self.routes.items()},
@@ -1502,7 +1514,7 @@ class App:
         return json_response(200, self.store.state(req.query.get("account_sid")))
 
     def control_stats(self, req: Request) -> Response:
-        return json_response(200, self.stats.snapshot())
+        return json_response(200, self.stats.snapshot(settle=1.0))
 
 
 # ---------------------------------------------------------------------------

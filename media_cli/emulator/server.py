@@ -257,6 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._guarded(req, lambda: app.control(req), None)
             return
         route = app.match(kind, method, path)
+        app.stats.begin()
         counted = kind != "cdn"
         level = app.stats.enter() if counted else 0
         outcome = "error"
