@@ -63,6 +63,39 @@ def build_window(
     return SentWindow(before=before, after=after)
 
 
+@dataclass(frozen=True)
+class AccountScope:
+    """Which messages, in which accounts: the parsed account-wide flags (--sent-before,
+    --sent-after, --older-than, --to, --from, --all-subaccounts)."""
+
+    window: SentWindow
+    to: str | None = None
+    from_: str | None = None
+    all_subaccounts: bool = False
+
+    def iter_media(
+        self,
+        client: MediaClient,
+        account_sid: str,
+        *,
+        page_size: int | None = None,
+        limit: int | None = None,
+        concurrency: int = 8,
+    ) -> Iterator[Media]:
+        """Every media of the scope's messages in the account (and, with all_subaccounts, in
+        each of its subaccounts); see iter_account_media."""
+        return iter_account_media(
+            client,
+            resolve_accounts(client, account_sid, all_subaccounts=self.all_subaccounts),
+            self.window,
+            to=self.to,
+            from_=self.from_,
+            page_size=page_size,
+            limit=limit,
+            concurrency=concurrency,
+        )
+
+
 def iter_window_messages(
     client: MediaClient,
     account_sid: str,

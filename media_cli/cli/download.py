@@ -154,7 +154,7 @@ def download_media(
     import time
 
     from media_cli.bulk import adaptive_for, run_pool
-    from media_cli.discovery import build_window, iter_account_media, resolve_accounts
+    from media_cli.discovery import AccountScope, build_window
     from media_cli.downloads import (
         DEFAULT_LAYOUT,
         FAILED,
@@ -234,10 +234,8 @@ def download_media(
         items = client.iter_media(account_sid, message_sid)
     else:
         window = build_window(sent_before=sent_before, sent_after=sent_after, older_than=older_than)
-        accounts = resolve_accounts(client, account_sid, all_subaccounts=all_subaccounts)
-        items = iter_account_media(
-            client, accounts, window, to=to, from_=from_, concurrency=concurrency
-        )
+        scope = AccountScope(window, to=to, from_=from_, all_subaccounts=all_subaccounts)
+        items = scope.iter_media(client, account_sid, concurrency=concurrency)
 
     target_file = Path(output) if output is not None else None
     base = target_file.parent if target_file is not None else directory

@@ -80,7 +80,7 @@ def list_media(
 
       media-cli list --older-than 30d --jsonl | jq -r .sid
     """
-    from media_cli.discovery import build_window, iter_account_media, resolve_accounts
+    from media_cli.discovery import AccountScope, build_window
     from media_cli.render import MEDIA_COLUMNS, ItemWriter
     from media_cli.sids import check_sid
     from media_cli.timeparse import parse_day
@@ -119,17 +119,10 @@ def list_media(
         if created_on or created_before or created_after:
             raise UsageError("--created-on/-before/-after need a MESSAGE_SID")
         window = build_window(sent_before=sent_before, sent_after=sent_after, older_than=older_than)
+        scope = AccountScope(window, to=to, from_=from_, all_subaccounts=all_subaccounts)
         client = app_ctx.client(pool_size=concurrency + 2)
-        accounts = resolve_accounts(client, app_ctx.account_sid, all_subaccounts=all_subaccounts)
-        items = iter_account_media(
-            client,
-            accounts,
-            window,
-            to=to,
-            from_=from_,
-            page_size=page_size,
-            limit=limit,
-            concurrency=concurrency,
+        items = scope.iter_media(
+            client, app_ctx.account_sid, page_size=page_size, limit=limit, concurrency=concurrency
         )
     writer = ItemWriter(app_ctx.streams, mode, MEDIA_COLUMNS)
     for media in items:
