@@ -352,7 +352,13 @@ class MediaClient:
             params["DateCreated>"] = created_after.isoformat()
         path = f"{self.message_path(account_sid, message_sid)}/Media.json"
         for item in self.iter_pages(path, params, "media_list", limit=limit):
-            yield Media.from_api(item, api_url=self.api_url, message_date_sent=message_date_sent)
+            yield Media.from_api(
+                item,
+                api_url=self.api_url,
+                message_date_sent=message_date_sent,
+                account_sid=account_sid,
+                message_sid=message_sid,
+            )
 
     def iter_messages(
         self,
@@ -387,7 +393,12 @@ class MediaClient:
 
     def get_media(self, account_sid: str, message_sid: str, media_sid: str) -> Media:
         url = f"{self.api_url}{self.media_path(account_sid, message_sid, media_sid)}.json"
-        return Media.from_api(self.get_json(url), api_url=self.api_url)
+        return Media.from_api(
+            self.get_json(url),
+            api_url=self.api_url,
+            account_sid=account_sid,
+            message_sid=message_sid,
+        )
 
     def get_media_xml(self, account_sid: str, message_sid: str, media_sid: str) -> str:
         url = f"{self.api_url}{self.media_path(account_sid, message_sid, media_sid)}.xml"

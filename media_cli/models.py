@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from media_cli.errors import ApiError
+from media_cli.sids import ACCOUNT_SID, MESSAGE_SID
 from media_cli.timeparse import iso_utc, parse_twilio_date
 
 _SID: Final = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
@@ -21,6 +22,17 @@ def _sid(data: Mapping[str, Any], what: str) -> str:
     if not isinstance(value, str) or not _SID.match(value):
         raise ApiError(f"the API answered a {what} without a well-formed sid", status=200)
     return value
+
+
+def _parent(data: Mapping[str, Any], key: str, pattern: re.Pattern[str], known: str | None) -> str:
+    """An owning SID (account, message): the answer's own when well-formed, else the one we
+    asked for. It goes into request paths, so a malformed value never gets that far."""
+    value = data.get(key)
+    if isinstance(value, str) and pattern.match(value):
+        return value
+    if known is not None:
+        return known
+    raise ApiError(f"the API answered a media without a well-formed {key}", status=200)
 
 
 def _s(data: Mapping[str, Any], key: str) -> str | None:
@@ -87,18 +99,26 @@ class Media:
         *,
         api_url: str,
         message_date_sent: datetime | None = None,
+        account_sid: str | None = None,
+        message_sid: str | None = None,
     ) -> Media:
-        uri = str(data.get("uri") or "")
-        base = uri[: -len(".json")] if uri.endswith(".json") else uri
+        """``account_sid``/``message_sid`` are the ones asked for, used when the answer's own
+        are missing. ``content_url`` is built from the checked SIDs, never from the answer's
+        ``uri``: a hostile ``uri`` (``@host/x``) must not steer a request to another host."""
+        sid = _sid(data, "media")
+        account = _parent(data, "account_sid", ACCOUNT_SID, account_sid)
+        parent = _parent(data, "parent_sid", MESSAGE_SID, message_sid)
         return cls(
-            sid=_sid(data, "media"),
-            account_sid=str(data.get("account_sid") or ""),
-            parent_sid=str(data.get("parent_sid") or ""),
+            sid=sid,
+            account_sid=account,
+            parent_sid=parent,
             content_type=_s(data, "content_type"),
             date_created=parse_twilio_date(_s(data, "date_created")),
             date_updated=parse_twilio_date(_s(data, "date_updated")),
-            uri=uri,
-            content_url=f"{api_url.rstrip('/')}{base}" if base else "",
+            uri=str(data.get("uri") or ""),
+            content_url=(
+                f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account}/Messages/{parent}/Media/{sid}"
+            ),
             message_date_sent=message_date_sent,
         )
 

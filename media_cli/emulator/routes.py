@@ -297,7 +297,8 @@ class Stats:
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
-        self.pending = 0
+        self._next_token = 0
+        self._open: set[int] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -308,10 +309,13 @@ class Stats:
             self.peak = 0
             self.throttled = 0
 
-    def begin(self) -> None:
-        """A request arrived; ``record`` ends it. ``snapshot`` waits for these to settle."""
+    def begin(self) -> int:
+        """A request arrived; ``record`` with the returned token ends it."""
         with self._lock:
-            self.pending += 1
+            token = self._next_token
+            self._next_token += 1
+            self._open.add(token)
+            return token
 
     def enter(self) -> int:
         with self._lock:
@@ -323,22 +327,28 @@ class Stats:
         with self._lock:
             self.inflight -= 1
 
-    def record(self, route: str, outcome: str, *, throttled: bool = False) -> None:
+    def record(
+        self, route: str, outcome: str, *, throttled: bool = False, token: int | None = None
+    ) -> None:
         with self._lock:
             self.total += 1
             by_status = self.routes.setdefault(route, {})
             by_status[outcome] = by_status.get(outcome, 0) + 1
             if throttled:
                 self.throttled += 1
-            self.pending = max(0, self.pending - 1)
+            self._open.discard(token if token is not None else -1)
             self._lock.notify_all()
 
     def snapshot(self, *, settle: float = 0.0) -> dict[str, Any]:
-        """The counts; with ``settle``, first wait (bounded) for requests whose answer is
-        already on the wire but not yet counted, so a client that just got its answer sees it.
+        """The counts; with ``settle``, first wait (bounded) for the requests that arrived
+        before this call to be counted: a client that just got its answer sees it counted,
+        and requests that keep arriving meanwhile do not hold the answer up.
         """
         with self._lock:
-            self._lock.wait_for(lambda: self.pending == 0, timeout=settle)
+            horizon = self._next_token
+            self._lock.wait_for(
+                lambda: not any(token < horizon for token in self._open), timeout=settle
+            )
             return {
                 "total": self.total,
                 "routes": {route: dict(counts) for route, counts in self.routes.items()},
@@ -1514,7 +1524,7 @@ class App:
         return json_response(200, self.store.state(req.query.get("account_sid")))
 
     def control_stats(self, req: Request) -> Response:
-        return json_response(200, self.stats.snapshot(settle=1.0))
+        return json_response(200, self.stats.snapshot(settle=0.5))
 
 
 # ---------------------------------------------------------------------------

@@ -257,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._guarded(req, lambda: app.control(req), None)
             return
         route = app.match(kind, method, path)
-        app.stats.begin()
+        token = app.stats.begin()
         counted = kind != "cdn"
         level = app.stats.enter() if counted else 0
         outcome = "error"
@@ -306,7 +306,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if counted:
                 app.stats.leave()
-            app.stats.record(route.name, outcome, throttled=throttled)
+            app.stats.record(route.name, outcome, throttled=throttled, token=token)
 
     def _guarded(self, req: Request, produce: Any, mangle: FaultRule | None) -> str:
         try:
