@@ -269,7 +269,9 @@ class MediaClient:
                 more_info = body["more_info"]
         if retried and status in RETRY_STATUSES:
             message += f"; gave up after {self.retry.attempts} attempts"
-        return api_error_for(status, message=message, twilio_code=twilio_code, more_info=more_info)
+        error = api_error_for(status, message=message, twilio_code=twilio_code, more_info=more_info)
+        error.retry_after = response.headers.get("Retry-After")
+        return error
 
     def get_json(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         response = self.request("GET", url, params=params)
@@ -492,7 +494,10 @@ class MediaClient:
                     else "the upload was not retried: the POST may have created the media"
                 )
                 raise
-            except (ServerError, RateLimitError) as exc:
+            except RateLimitError as exc:
+                exc.hint = "Twilio did not process the upload (429); it is safe to run it again"
+                raise
+            except ServerError as exc:
                 not_retried = "not retried: the POST may have created the media"
                 exc.hint = f"{not_retried} ({exc.more_info})" if exc.more_info else not_retried
                 raise

@@ -110,6 +110,7 @@ class ApiError(MediaCliError):
         self.status = status
         self.twilio_code = twilio_code
         self.more_info = more_info
+        self.retry_after: str | None = None  # the answer's Retry-After header, if any
 
     def to_json(self) -> dict[str, Any]:
         doc = super().to_json()

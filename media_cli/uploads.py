@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from media_cli.errors import AuthError, DownloadError, MediaCliError, UsageError
+from media_cli.errors import AuthError, DownloadError, MediaCliError, RateLimitError, UsageError
 from media_cli.models import ChatMedia
 
 if TYPE_CHECKING:
@@ -283,16 +283,32 @@ def upload_one(
     multipart: bool = False,
     on_bytes: Callable[[int], None] | None = None,
 ) -> ChatMedia:
-    """Stream one planned file to MCS (never held in memory; never retried once sent)."""
-    with open_upload(plan, on_bytes) as reader:
-        return client.upload_chat_media(
-            service_sid,
-            reader,
-            filename=plan.filename,
-            content_type=plan.content_type,
-            size=plan.size,
-            multipart=multipart,
-        )
+    """Stream one planned file to MCS (never held in memory).
+
+    Once bytes were sent the upload is never retried (the POST may have created the media),
+    except after a 429: Twilio never processes a request it answers 20429, so the file is
+    sent again from the start after the client's backoff (honouring Retry-After).
+    """
+    attempts = max(1, client.retry.attempts)
+    for attempt in range(1, attempts + 1):
+        with open_upload(plan, on_bytes if attempt == 1 else None) as reader:
+            try:
+                return client.upload_chat_media(
+                    service_sid,
+                    reader,
+                    filename=plan.filename,
+                    content_type=plan.content_type,
+                    size=plan.size,
+                    multipart=multipart,
+                )
+            except RateLimitError as exc:
+                if client.on_throttle is not None:
+                    client.on_throttle()
+                if attempt == attempts:
+                    exc.message += f"; gave up after {attempts} attempts"
+                    raise
+                client.retry.sleep(client.retry.delay(attempt, exc.retry_after))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def upload_many(

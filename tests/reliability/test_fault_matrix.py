@@ -39,6 +39,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     min_seconds: float = 0.0
+    posts: int = 1  # upload: POSTs sent (only a 429, never processed by Twilio, is re-sent)
 
 
 def rule(listener: str, action: str, path: str = "", **extra: Any) -> dict[str, Any]:
@@ -181,9 +182,19 @@ CASES = [
         1,
         {"J": "1"},
     ),
-    # -- upload-chat (a POST is never retried once connected) -------------------------------------
+    # -- upload-chat (a POST is never retried once connected, except after a 429) ----------------
     Case("upload-ok", "upload", [], 0, 1),
-    Case("upload-429", "upload", [status("mcs", 429, times=1)], 5, 0),
+    Case("upload-429-clears", "upload", [status("mcs", 429, times=1)], 0, 1, posts=2),
+    Case(
+        "upload-429-retry-after",
+        "upload",
+        [status("mcs", 429, times=1, retry_after=1)],
+        0,
+        1,
+        min_seconds=0.9,
+        posts=2,
+    ),
+    Case("upload-429-forever", "upload", [status("mcs", 429)], 5, 0, QUICK, posts=3),
     Case("upload-500", "upload", [status("mcs", 500, times=1)], 5, 0),
     Case("upload-502", "upload", [status("mcs", 502, times=1)], 5, 0),
     Case("upload-503", "upload", [status("mcs", 503, times=1)], 5, 0),
@@ -304,7 +315,7 @@ def test_fault(case: Case, emu: dict[str, Any], tmp_path: Path) -> None:
         # stalled request is recorded in stats only when the stall ends).
         rules = control(emu, "faults")["rules"]
         posts = rules[0]["matched"] if rules else _posts(emu)
-        assert posts == 1, "an upload POST must never be retried once connected"
+        assert posts == case.posts, "an upload POST is re-sent only after a 429"
 
 
 def _posts(info: dict[str, Any]) -> int:
