@@ -91,8 +91,8 @@ def upload_chat_media(
     The bytes are streamed from disk with the Content-Type guessed from the file name
     (refused if unknown: pass --content-type). Every file is checked before anything is
     sent. An upload is never retried automatically, since a POST may have created the
-    media; the only exception is a connection that could not be opened at all (refused),
-    when not one byte was sent. Several files upload concurrently (-j); with several, a
+    media; the exceptions are a connection that could not be opened at all (refused),
+    when not one byte was sent, and a 429, which Twilio never processes. Several files upload concurrently (-j); with several, a
     failed file is reported as a result with status "failed" and the exit code is 1.
 
     Example:
