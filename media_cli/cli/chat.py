@@ -92,8 +92,9 @@ def upload_chat_media(
     (refused if unknown: pass --content-type). Every file is checked before anything is
     sent. An upload is never retried automatically, since a POST may have created the
     media; the exceptions are a connection that could not be opened at all (refused),
-    when not one byte was sent, and a 429, which Twilio never processes. Several files upload concurrently (-j); with several, a
-    failed file is reported as a result with status "failed" and the exit code is 1.
+    when not one byte was sent, and a 429, which Twilio never processes. Several files
+    upload concurrently (-j); with several, a failed file is reported as a result with
+    status "failed" and the exit code is 1.
 
     Example:
 
