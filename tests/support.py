@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typer.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from media_cli.client import MediaClient
 
 
 def control(info: dict[str, Any], name: str, payload: Any = None) -> Any:
@@ -42,6 +47,66 @@ def faults(info: dict[str, Any], rules: list[dict[str, Any]]) -> Any:
 def media_sids(info: dict[str, Any]) -> set[str]:
     """Every media SID that exists in the emulator now."""
     return {m["sid"] for msg in state(info)["messages"] for m in msg["media"]}
+
+
+def chat_state(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The emulator's Chat (MCS) media, by SID."""
+    return {c["sid"]: c for c in state(info).get("chat_media", [])}
+
+
+def upload_posts(info: dict[str, Any]) -> int:
+    """Upload requests the emulator saw, whatever their status.
+
+    The emulator records a request just after it has sent the answer, so a count read the
+    moment the client returns can lag: wait (bounded) for the first one, then a little more
+    for any later one to land too.
+    """
+
+    def count() -> int:
+        return sum(
+            n
+            for route, by_status in stats(info)["routes"].items()
+            if route.startswith("POST ") and "/Media" in route and "__emulator__" not in route
+            for n in by_status.values()
+        )
+
+    for _ in range(40):
+        if count():
+            break
+        time.sleep(0.05)
+    time.sleep(0.1)
+    return count()
+
+
+def make_client(
+    info: dict[str, Any],
+    *,
+    secret: str | None = None,
+    attempts: int = 4,
+    mcs_url: str | None = None,
+    debug_log: Callable[[str], None] | None = None,
+) -> MediaClient:
+    """A MediaClient on the emulator's account (or with another ``secret``), no backoff."""
+    from media_cli.client import MediaClient, RetryPolicy
+    from media_cli.credentials import Credentials
+
+    creds = Credentials(
+        account_sid=info["account_sid"],
+        account_sid_source="test",
+        username=info["account_sid"],
+        username_source="test",
+        secret=secret or info["auth_token"],
+        secret_source="test",
+        target_account_sid=info["account_sid"],
+    )
+    return MediaClient(
+        creds,
+        api_url=info["api_url"],
+        mcs_url=mcs_url or info["mcs_url"],
+        retry=RetryPolicy(attempts=attempts, backoff=0),
+        timeout=(5, 10),
+        debug_log=debug_log,
+    )
 
 
 def cli_env(info: dict[str, Any], config_dir: Path, **extra: str) -> dict[str, str]:

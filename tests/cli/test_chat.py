@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +17,7 @@ import pytest
 from media_cli.cli.context import AppContext, GlobalOptions
 from media_cli.client import MCS_MAX_BYTES
 from media_cli.streams import Streams
-from tests.support import cli_env, faults, invoke, state, stats
-
-
-def _posts(info: dict[str, Any]) -> int:
-    """Upload requests the emulator saw, whatever their status.
-
-    The emulator records a request just after it has sent the answer, so a count read the
-    moment the client returns can lag: wait (bounded) for the first one, then a little more
-    for any later one to land too.
-    """
-
-    def count() -> int:
-        return sum(
-            n
-            for route, by_status in stats(info)["routes"].items()
-            if route.startswith("POST ") and "/Media" in route and "__emulator__" not in route
-            for n in by_status.values()
-        )
-
-    for _ in range(40):
-        if count():
-            break
-        time.sleep(0.05)
-    time.sleep(0.1)
-    return count()
-
-
-def _chat_state(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["sid"]: c for c in state(info).get("chat_media", [])}
+from tests.support import chat_state, cli_env, faults, invoke, stats, upload_posts
 
 
 def _sha(data: bytes) -> str:
@@ -80,7 +51,7 @@ def test_upload_fetch_download_round_trip(
     )
     assert (doc["status"], doc["error"], doc["path"]) == ("uploaded", None, str(path))
     assert set(doc["links"]) >= {"content", "content_direct_temporary"}
-    assert _chat_state(emu)[doc["sid"]]["sha256"] == _sha(content)
+    assert chat_state(emu)[doc["sid"]]["sha256"] == _sha(content)
 
     fetched = invoke(["fetch-chat", service, doc["sid"], "--json"], env)
     assert fetched.exit_code == 0, fetched.stderr
@@ -177,7 +148,7 @@ def test_several_files_json_array_and_a_failure_exits_1(
     assert [d["filename"] for d in docs] == ["a.png", "b.pdf", "c.txt"]
     assert [d["content_type"] for d in docs] == ["image/png", "application/pdf", "text/plain"]
     assert {d["status"] for d in docs} == {"uploaded"}
-    assert len(_chat_state(emu)) == 3
+    assert len(chat_state(emu)) == 3
 
     faults(
         emu,
@@ -203,7 +174,7 @@ def test_several_files_json_array_and_a_failure_exits_1(
     assert [d["status"] for d in lines] == ["failed", "uploaded", "uploaded"]
     assert lines[0]["sid"] is None
     assert "boom" in lines[0]["error"]
-    assert len(_chat_state(emu)) == 5
+    assert len(chat_state(emu)) == 5
     assert '"partial_failure"' in bad.stderr
 
 
@@ -230,7 +201,7 @@ def test_upload_500_is_not_retried_and_exits_5(
     assert result.exit_code == 5
     assert "not retried" in result.stderr
     assert result.stdout == ""
-    assert _posts(emu) == 1
+    assert upload_posts(emu) == 1
 
 
 def test_over_150_mb_is_refused_before_sending(emu: dict[str, Any], tmp_path: Path) -> None:
@@ -358,7 +329,7 @@ def test_peak_memory_stays_flat_for_a_100_mb_upload(emu: dict[str, Any], tmp_pat
     assert summary["rc"] == "0", done.stderr
     doc = json.loads(lines[0])
     assert doc["size"] == 100 * 1024 * 1024
-    assert _chat_state(emu)[doc["sid"]]["sha256"] == _sha(b"\0" * (100 * 1024 * 1024))
+    assert chat_state(emu)[doc["sid"]]["sha256"] == _sha(b"\0" * (100 * 1024 * 1024))
     assert int(summary["maxrss_kib"]) < 80 * 1024, summary
 
 
@@ -384,7 +355,7 @@ def test_terminal_gets_a_table_and_progress_on_stderr(emu: dict[str, Any], tmp_p
     assert isinstance(streams.stderr, io.StringIO)
     assert result.exit_code == 0, streams.stderr.getvalue()
     table = streams.stdout.getvalue()
-    sids = sorted(_chat_state(emu))
+    sids = sorted(chat_state(emu))
     assert len(sids) == 2
     assert all(sid in table for sid in sids)
     assert "SID" in table

@@ -6,9 +6,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
+
+from tests.support import control
 
 
 def _client(
@@ -27,20 +28,9 @@ def _client(
     return client
 
 
-def _control(emu: dict[str, Any], name: str, payload: Any = None) -> Any:
-    url = f"{emu['api_url']}/__emulator__/{name}"
-    response = (
-        requests.get(url, timeout=30)
-        if payload is None
-        else requests.post(url, json=payload, timeout=30)
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 @pytest.fixture
 def five_media(emu: dict[str, Any]) -> dict[str, Any]:
-    answer = _control(
+    answer = control(
         emu,
         "seed",
         {
@@ -64,7 +54,7 @@ def test_streams_all_media_across_pages(emu: dict[str, Any], five_media: dict[st
     got = list(client.messages(five_media["sid"]).media.stream(page_size=2))
     assert [m.sid for m in got] == [m["sid"] for m in five_media["media"]]
     assert {m.parent_sid for m in got} == {five_media["sid"]}
-    routes = _control(emu, "stats")["routes"]
+    routes = control(emu, "stats")["routes"]
     pages = routes["GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media.json"]
     assert pages == {"200": 3}
 
@@ -126,7 +116,7 @@ def test_api_key_and_subaccounts(emu: dict[str, Any]) -> None:
         if a.owner_account_sid == emu["account_sid"] and a.sid != emu["account_sid"]
     ]
     assert len(subs) == 3
-    _control(emu, "seed", {"messages": [{"account_sid": subs[0].sid, "media": [{"size": 3}]}]})
+    control(emu, "seed", {"messages": [{"account_sid": subs[0].sid, "media": [{"size": 3}]}]})
     sub_client = _client(emu, emu["api_key"], emu["api_secret"], account_sid=subs[0].sid)
     messages = sub_client.messages.list()
     assert len(messages) == 1

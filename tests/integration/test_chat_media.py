@@ -6,67 +6,14 @@ import hashlib
 import io
 import os
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from media_cli.client import MediaClient, RetryPolicy
-from media_cli.credentials import Credentials
 from media_cli.errors import DownloadError, NetworkError, NotFoundError, ServerError
 from media_cli.uploads import ProgressReader, save_chat_media
-from tests.support import control, faults, state, stats
-
-
-def _client(
-    info: dict[str, Any], *, mcs_url: str | None = None, log: list[str] | None = None
-) -> MediaClient:
-    creds = Credentials(
-        account_sid=info["account_sid"],
-        account_sid_source="test",
-        username=info["account_sid"],
-        username_source="test",
-        secret=info["auth_token"],
-        secret_source="test",
-        target_account_sid=info["account_sid"],
-    )
-    return MediaClient(
-        creds,
-        api_url=info["api_url"],
-        mcs_url=mcs_url or info["mcs_url"],
-        retry=RetryPolicy(attempts=4, backoff=0),
-        timeout=(5, 10),
-        debug_log=log.append if log is not None else None,
-    )
-
-
-def _posts(info: dict[str, Any]) -> int:
-    """Upload requests the emulator saw, whatever their status.
-
-    The emulator records a request just after it has sent the answer, so a count read the
-    moment the client returns can lag: wait (bounded) for the first one, then a little more
-    for any later one to land too.
-    """
-
-    def count() -> int:
-        return sum(
-            n
-            for route, by_status in stats(info)["routes"].items()
-            if route.startswith("POST ") and "/Media" in route and "__emulator__" not in route
-            for n in by_status.values()
-        )
-
-    for _ in range(40):
-        if count():
-            break
-        time.sleep(0.05)
-    time.sleep(0.1)
-    return count()
-
-
-def _chat_state(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["sid"]: c for c in state(info).get("chat_media", [])}
+from tests.support import chat_state, control, faults, make_client, upload_posts
 
 
 @pytest.mark.parametrize("multipart", [False, True], ids=["raw", "multipart"])
@@ -77,7 +24,7 @@ def test_upload_streams_the_file_and_reads_back(
     path = tmp_path / "photo.jpg"
     path.write_bytes(content)
     seen: list[int] = []
-    client = _client(emu)
+    client = make_client(emu)
     with path.open("rb") as handle:
         reader = ProgressReader(handle, len(content), seen.append)
         media = client.upload_chat_media(
@@ -99,7 +46,7 @@ def test_upload_streams_the_file_and_reads_back(
     assert media.service_sid == emu["chat_service_sid"]
     assert set(media.links) >= {"content", "content_direct_temporary"}
 
-    stored = _chat_state(emu)[media.sid]
+    stored = chat_state(emu)[media.sid]
     assert stored["sha256"] == hashlib.sha256(content).hexdigest()
     assert stored["size"] == len(content)
 
@@ -107,11 +54,11 @@ def test_upload_streams_the_file_and_reads_back(
     assert fetched.to_json()["sid"] == media.sid
     with client.open_chat_content(fetched) as body:
         assert b"".join(body.iter_chunks()) == content
-    assert _posts(emu) == 1
+    assert upload_posts(emu) == 1
 
 
 def test_bytes_body_and_exact_header_type(emu: dict[str, Any]) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     media = client.upload_chat_media(
         emu["chat_service_sid"],
         b"BEGIN:VCARD\r\nEND:VCARD\r\n",
@@ -120,7 +67,7 @@ def test_bytes_body_and_exact_header_type(emu: dict[str, Any]) -> None:
         size=24,
     )
     assert media.content_type == "text/vcard"
-    assert _chat_state(emu)[media.sid]["content_type"] == "text/vcard"
+    assert chat_state(emu)[media.sid]["content_type"] == "text/vcard"
 
 
 def test_server_error_on_upload_is_not_retried(emu: dict[str, Any]) -> None:
@@ -139,7 +86,7 @@ def test_server_error_on_upload_is_not_retried(emu: dict[str, Any]) -> None:
             }
         ],
     )
-    client = _client(emu)
+    client = make_client(emu)
     with pytest.raises(ServerError) as info:
         client.upload_chat_media(
             emu["chat_service_sid"], b"abc", filename="a.txt", content_type="text/plain", size=3
@@ -147,8 +94,8 @@ def test_server_error_on_upload_is_not_retried(emu: dict[str, Any]) -> None:
     assert info.value.exit_code == 5
     assert info.value.hint is not None
     assert "not retried" in info.value.hint
-    assert _posts(emu) == 1
-    assert _chat_state(emu) == {}
+    assert upload_posts(emu) == 1
+    assert chat_state(emu) == {}
 
 
 def test_connection_reset_during_upload_is_not_retried(emu: dict[str, Any]) -> None:
@@ -156,7 +103,7 @@ def test_connection_reset_during_upload_is_not_retried(emu: dict[str, Any]) -> N
         emu,
         [{"listener": "mcs", "method": "POST", "path": "/Media", "action": "reset", "times": 1}],
     )
-    client = _client(emu)
+    client = make_client(emu)
     with pytest.raises(NetworkError):
         client.upload_chat_media(
             emu["chat_service_sid"],
@@ -165,8 +112,8 @@ def test_connection_reset_during_upload_is_not_retried(emu: dict[str, Any]) -> N
             content_type="application/octet-stream",
             size=100_000,
         )
-    assert _posts(emu) <= 1  # the emulator may count the reset request once; never twice
-    assert _chat_state(emu) == {}
+    assert upload_posts(emu) <= 1  # the emulator may count the reset request once; never twice
+    assert chat_state(emu) == {}
 
 
 def test_refused_connection_is_retried_because_nothing_was_sent(emu: dict[str, Any]) -> None:
@@ -174,7 +121,7 @@ def test_refused_connection_is_retried_because_nothing_was_sent(emu: dict[str, A
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     log: list[str] = []
-    client = _client(emu, mcs_url=f"http://127.0.0.1:{port}", log=log)
+    client = make_client(emu, mcs_url=f"http://127.0.0.1:{port}", debug_log=log.append)
     with pytest.raises(NetworkError) as info:
         client.upload_chat_media(
             emu["chat_service_sid"], b"abc", filename="a.txt", content_type="text/plain", size=3
@@ -185,7 +132,7 @@ def test_refused_connection_is_retried_because_nothing_was_sent(emu: dict[str, A
 
 
 def test_unknown_service_and_media(emu: dict[str, Any]) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     with pytest.raises(NotFoundError):
         client.upload_chat_media(
             "IS" + "0" * 32, b"abc", filename="a.txt", content_type="text/plain", size=3
@@ -195,7 +142,7 @@ def test_unknown_service_and_media(emu: dict[str, Any]) -> None:
 
 
 def test_expired_direct_link_falls_back_to_content(emu: dict[str, Any], tmp_path: Path) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     media = client.upload_chat_media(
         emu["chat_service_sid"], b"hello", filename="h.txt", content_type="text/plain", size=5
     )
@@ -208,7 +155,7 @@ def test_expired_direct_link_falls_back_to_content(emu: dict[str, Any], tmp_path
 
 
 def test_truncated_content_leaves_no_file(emu: dict[str, Any], tmp_path: Path) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     content = os.urandom(50_000)
     media = client.upload_chat_media(
         emu["chat_service_sid"],

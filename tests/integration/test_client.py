@@ -8,29 +8,8 @@ from typing import Any
 
 import pytest
 
-from media_cli.client import MediaClient, RetryPolicy
-from media_cli.credentials import Credentials
 from media_cli.errors import AuthError, NetworkError, NotFoundError, ServerError
-from tests.support import faults, seed, state, stats
-
-
-def _client(info: dict[str, Any], *, secret: str | None = None, attempts: int = 4) -> MediaClient:
-    creds = Credentials(
-        account_sid=info["account_sid"],
-        account_sid_source="test",
-        username=info["account_sid"],
-        username_source="test",
-        secret=secret or info["auth_token"],
-        secret_source="test",
-        target_account_sid=info["account_sid"],
-    )
-    return MediaClient(
-        creds,
-        api_url=info["api_url"],
-        mcs_url=info["mcs_url"],
-        retry=RetryPolicy(attempts=attempts, backoff=0),
-        timeout=(5, 10),
-    )
+from tests.support import faults, make_client, seed, state, stats
 
 
 def _iso(moment: datetime) -> str:
@@ -59,7 +38,7 @@ def one_message(emu: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_iter_media_follows_every_page(emu: dict[str, Any], one_message: dict[str, Any]) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     listed = list(client.iter_media(emu["account_sid"], one_message["sid"], page_size=2))
     assert sorted(m.sid for m in listed) == sorted(m["sid"] for m in one_message["media"])
     assert len({m.sid for m in listed}) == 5
@@ -73,7 +52,7 @@ def test_iter_media_follows_every_page(emu: dict[str, Any], one_message: dict[st
 def test_limit_stops_without_fetching_an_extra_page(
     emu: dict[str, Any], one_message: dict[str, Any]
 ) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     listed = list(client.iter_media(emu["account_sid"], one_message["sid"], limit=2))
     assert len(listed) == 2
     routes = stats(emu)["routes"]
@@ -86,7 +65,7 @@ def test_limit_stops_without_fetching_an_extra_page(
 def test_get_media_has_content_url_and_xml(
     emu: dict[str, Any], one_message: dict[str, Any]
 ) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     first = one_message["media"][0]["sid"]
     media = client.get_media(emu["account_sid"], one_message["sid"], first)
     assert media.sid == first
@@ -105,7 +84,7 @@ def test_get_media_has_content_url_and_xml(
 def test_content_follows_redirect_without_credentials(
     emu: dict[str, Any], one_message: dict[str, Any]
 ) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     sid = one_message["media"][2]["sid"]
     media = client.get_media(emu["account_sid"], one_message["sid"], sid)
     with client.open_content(media.content_url) as content:
@@ -118,7 +97,7 @@ def test_content_follows_redirect_without_credentials(
 
 
 def test_delete_then_not_found(emu: dict[str, Any], one_message: dict[str, Any]) -> None:
-    client = _client(emu)
+    client = make_client(emu)
     sid = one_message["media"][0]["sid"]
     client.delete_media(emu["account_sid"], one_message["sid"], sid)
     with pytest.raises(NotFoundError) as caught:
@@ -130,7 +109,7 @@ def test_delete_then_not_found(emu: dict[str, Any], one_message: dict[str, Any])
 
 
 def test_wrong_secret_is_an_auth_error(emu: dict[str, Any], one_message: dict[str, Any]) -> None:
-    client = _client(emu, secret="0" * 32)
+    client = make_client(emu, secret="0" * 32)
     with pytest.raises(AuthError) as caught:
         list(client.iter_media(emu["account_sid"], one_message["sid"]))
     assert caught.value.twilio_code == 20003
@@ -144,7 +123,7 @@ def test_429_is_retried_and_reported(emu: dict[str, Any], one_message: dict[str,
         [{"method": "GET", "path": "/Media.json", "action": "status", "status": 429,
           "code": 20429, "times": 2}],
     )  # fmt: skip
-    client = _client(emu)
+    client = make_client(emu)
     seen: list[int] = []
     client.on_throttle = lambda: seen.append(1)
     listed = list(client.iter_media(emu["account_sid"], one_message["sid"]))
@@ -157,7 +136,7 @@ def test_permanent_500_gives_up_within_budget(
     emu: dict[str, Any], one_message: dict[str, Any]
 ) -> None:
     faults(emu, [{"method": "GET", "path": "/Media.json", "action": "status", "status": 500}])
-    client = _client(emu, attempts=3)
+    client = make_client(emu, attempts=3)
     with pytest.raises(ServerError) as caught:
         list(client.iter_media(emu["account_sid"], one_message["sid"]))
     assert caught.value.exit_code == 5
@@ -171,7 +150,7 @@ def test_permanent_500_gives_up_within_budget(
 
 def test_connection_reset_is_retried(emu: dict[str, Any], one_message: dict[str, Any]) -> None:
     faults(emu, [{"method": "GET", "path": "/Media.json", "action": "reset", "times": 1}])
-    listed = list(_client(emu).iter_media(emu["account_sid"], one_message["sid"]))
+    listed = list(make_client(emu).iter_media(emu["account_sid"], one_message["sid"]))
     assert len(listed) == 5
 
 
@@ -183,7 +162,7 @@ def test_unreachable_api_is_a_network_error(emu: dict[str, Any]) -> None:
         port = probe.getsockname()[1]
     info = dict(emu, api_url=f"http://127.0.0.1:{port}")
     with pytest.raises(NetworkError) as caught:
-        list(_client(info, attempts=2).iter_messages(emu["account_sid"]))
+        list(make_client(info, attempts=2).iter_messages(emu["account_sid"]))
     assert caught.value.exit_code == 5
 
 
@@ -197,7 +176,7 @@ def test_message_date_filters_are_inclusive_days(emu: dict[str, Any]) -> None:
             ]
         },
     )
-    client = _client(emu)
+    client = make_client(emu)
     before = list(client.iter_messages(emu["account_sid"], sent_before=date(2026, 3, 10)))
     after = list(client.iter_messages(emu["account_sid"], sent_after=date(2026, 3, 10)))
     assert [m.date_sent.day for m in before if m.date_sent] == [10, 9, 8]

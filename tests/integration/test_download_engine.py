@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from media_cli.client import MediaClient, RetryPolicy
-from media_cli.credentials import Credentials
 from media_cli.downloads import (
     DOWNLOADED,
     FAILED,
@@ -22,29 +21,14 @@ from media_cli.downloads import (
 )
 from media_cli.errors import AuthError, DownloadError, NetworkError
 from media_cli.models import Media
-from tests.support import control, faults, seed, state, stats
+from tests.support import control, faults, make_client, seed, state, stats
 
 CDN_ROUTE = "GET /{AccountSid}/{Sid}"
 CONTENT_ROUTE = "GET /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}"
 
 
-def _client(info: dict[str, Any], *, secret: str | None = None) -> MediaClient:
-    creds = Credentials(
-        account_sid=info["account_sid"],
-        account_sid_source="test",
-        username=info["account_sid"],
-        username_source="test",
-        secret=secret or info["auth_token"],
-        secret_source="test",
-        target_account_sid=info["account_sid"],
-    )
-    return MediaClient(
-        creds,
-        api_url=info["api_url"],
-        mcs_url=info["mcs_url"],
-        retry=RetryPolicy(attempts=5, backoff=0),
-        timeout=(5, 10),
-    )
+# This file's retry budget is five tries.
+_client = partial(make_client, attempts=5)
 
 
 def _count(info: dict[str, Any], route: str, status: str | None = None) -> int:

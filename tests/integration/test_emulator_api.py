@@ -13,22 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.support import control
+
 CURL = shutil.which("curl") or "/usr/bin/curl"
 
 
-def _control(emu: dict[str, Any], name: str, payload: Any = None) -> Any:
-    url = f"{emu['api_url']}/__emulator__/{name}"
-    response = (
-        requests.get(url, timeout=30)
-        if payload is None
-        else requests.post(url, json=payload, timeout=30)
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 def _seed(emu: dict[str, Any], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    answer: list[dict[str, Any]] = _control(emu, "seed", {"messages": messages})["messages"]
+    answer: list[dict[str, Any]] = control(emu, "seed", {"messages": messages})["messages"]
     return answer
 
 
@@ -266,7 +257,7 @@ def test_delete_message_deletes_its_media(emu: dict[str, Any], session: requests
         f"{base}/Media/{message['media'][0]['sid']}", allow_redirects=False, timeout=30
     )
     assert session.delete(f"{base}.json", timeout=30).status_code == 204
-    assert _control(emu, "state")["messages"] == []
+    assert control(emu, "state")["messages"] == []
     missing = session.get(f"{base}/Media/{message['media'][0]['sid']}.json", timeout=30)
     assert missing.status_code == 404
     assert missing.json()["code"] == 20404
@@ -319,7 +310,7 @@ def test_media_xml(emu: dict[str, Any], session: requests.Session) -> None:
 def test_content_redirects_to_signed_cdn_url(
     emu: dict[str, Any], session: requests.Session, status: int
 ) -> None:
-    _control(emu, "config", {"redirect_status": status})
+    control(emu, "config", {"redirect_status": status})
     [message] = _seed(emu, [{"media": [{"content_type": "image/png", "size": 5000}]}])
     url = f"{emu['api_url']}{message['media'][0]['uri'][:-5]}"
     response = session.get(url, allow_redirects=False, timeout=30)
@@ -348,7 +339,7 @@ def test_unknown_paths_and_methods(emu: dict[str, Any], session: requests.Sessio
 
 
 def _subaccounts(emu: dict[str, Any]) -> list[dict[str, Any]]:
-    accounts = _control(emu, "state")["accounts"]
+    accounts = control(emu, "state")["accounts"]
     return [a for a in accounts if a["parent_sid"] == emu["account_sid"]]
 
 
@@ -398,7 +389,7 @@ def test_parent_acts_on_subaccounts_not_the_reverse(
 
 
 def test_unrelated_accounts_are_refused(emu: dict[str, Any], session: requests.Session) -> None:
-    answer = _control(emu, "seed", {"accounts": [{"friendly_name": "Other company"}]})
+    answer = control(emu, "seed", {"accounts": [{"friendly_name": "Other company"}]})
     other = answer["accounts"][0]
     assert other["parent_sid"] is None
     _seed(emu, [{"account_sid": other["sid"], "media": [{"size": 1}]}])
@@ -448,7 +439,7 @@ def test_curl_follows_the_redirect_and_location_trusted_gets_400(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    digest = _control(emu, "state")["messages"][0]["media"][0]["sha256"]
+    digest = control(emu, "state")["messages"][0]["media"][0]["sha256"]
     assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
     trusted = subprocess.run(
         [CURL, "-sS", "-L", "--location-trusted", "-u", credentials, "-w", "%{http_code}", url],

@@ -10,20 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-
-def _control(emu: dict[str, Any], name: str, payload: Any = None) -> Any:
-    url = f"{emu['api_url']}/__emulator__/{name}"
-    response = (
-        requests.get(url, timeout=30)
-        if payload is None
-        else requests.post(url, json=payload, timeout=30)
-    )
-    response.raise_for_status()
-    return response.json()
+from tests.support import control
 
 
 def _media(emu: dict[str, Any], **spec: Any) -> dict[str, Any]:
-    answer = _control(
+    answer = control(
         emu,
         "seed",
         {"messages": [{"date_sent": "2025-03-01T10:00:00Z", "media": [spec]}]},
@@ -61,7 +52,7 @@ def test_content_is_deterministic_and_typed(emu: dict[str, Any], jpeg: dict[str,
     body = response.content
     assert body[:3] == b"\xff\xd8\xff"
     assert body[-2:] == b"\xff\xd9"
-    state = _control(emu, "state")["messages"][0]["media"][0]
+    state = control(emu, "state")["messages"][0]["media"][0]
     assert hashlib.sha256(body).hexdigest() == state["sha256"]
     assert requests.get(_signed_url(emu, jpeg), timeout=30).content == body
 
@@ -83,7 +74,7 @@ def test_authorization_header_is_400(emu: dict[str, Any], jpeg: dict[str, Any]) 
 
 
 def test_signed_urls_expire(emu: dict[str, Any], jpeg: dict[str, Any]) -> None:
-    _control(emu, "config", {"url_ttl": 0.3})
+    control(emu, "config", {"url_ttl": 0.3})
     url = _signed_url(emu, jpeg)
     assert requests.get(url, timeout=30).status_code == 200
     time.sleep(0.5)
@@ -91,7 +82,7 @@ def test_signed_urls_expire(emu: dict[str, Any], jpeg: dict[str, Any]) -> None:
     assert expired.status_code == 403
     assert "<Code>AccessDenied</Code>" in expired.text
     assert "Request has expired" in expired.text
-    _control(emu, "config", {"url_ttl": 3600})
+    control(emu, "config", {"url_ttl": 3600})
     assert requests.get(_signed_url(emu, jpeg), timeout=30).status_code == 200
 
 
@@ -182,7 +173,7 @@ def test_large_media_streams(emu: dict[str, Any]) -> None:
             received += len(piece)
     elapsed = time.monotonic() - started
     assert received == size
-    assert digest.hexdigest() == _control(emu, "state")["messages"][0]["media"][0]["sha256"]
+    assert digest.hexdigest() == control(emu, "state")["messages"][0]["media"][0]["sha256"]
     assert elapsed < 10, f"{size / elapsed / 1e6:.0f} MB/s"
 
 

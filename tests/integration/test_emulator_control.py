@@ -21,19 +21,9 @@ import pytest
 import requests
 
 from media_cli.emulator.server import Emulator, EmulatorConfig
+from tests.support import control
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _control(emu: dict[str, Any], name: str, payload: Any = None) -> Any:
-    url = f"{emu['api_url']}/__emulator__/{name}"
-    response = (
-        requests.get(url, timeout=30)
-        if payload is None
-        else requests.post(url, json=payload, timeout=30)
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 @pytest.fixture
@@ -45,7 +35,7 @@ def session(emu: dict[str, Any]) -> Iterator[requests.Session]:
 
 @pytest.fixture
 def message(emu: dict[str, Any]) -> dict[str, Any]:
-    answer = _control(
+    answer = control(
         emu,
         "seed",
         {"messages": [{"date_sent": "2025-01-01T00:00:00Z", "media": [{"size": 200_000}]}]},
@@ -64,7 +54,7 @@ def _messages_url(emu: dict[str, Any]) -> str:
 def test_status_fault_with_times_after_and_retry_after(
     emu: dict[str, Any], session: requests.Session
 ) -> None:
-    _control(
+    control(
         emu,
         "faults",
         {
@@ -92,14 +82,14 @@ def test_status_fault_with_times_after_and_retry_after(
         "status": 503,
     }
     assert statuses[1].headers["Retry-After"] == "2"
-    rules = _control(emu, "faults")["rules"]
+    rules = control(emu, "faults")["rules"]
     assert (rules[0]["matched"], rules[0]["fired"]) == (4, 2)
-    stats = _control(emu, "stats")["routes"]["GET /2010-04-01/Accounts/{AccountSid}/Messages.json"]
+    stats = control(emu, "stats")["routes"]["GET /2010-04-01/Accounts/{AccountSid}/Messages.json"]
     assert stats == {"200": 2, "503": 2}
 
 
 def test_fault_defaults_and_filters(emu: dict[str, Any], session: requests.Session) -> None:
-    _control(
+    control(
         emu,
         "faults",
         {
@@ -125,7 +115,7 @@ def test_fault_defaults_and_filters(emu: dict[str, Any], session: requests.Sessi
 
 
 def test_status_fault_with_a_custom_body(emu: dict[str, Any], session: requests.Session) -> None:
-    _control(
+    control(
         emu,
         "faults",
         {"rules": [{"status": 200, "body": "{not json", "content_type": "text/plain", "times": 1}]},
@@ -140,21 +130,21 @@ def test_status_fault_with_a_custom_body(emu: dict[str, Any], session: requests.
 def test_probability_zero_never_fires_one_always_does(
     emu: dict[str, Any], session: requests.Session
 ) -> None:
-    _control(emu, "faults", {"rules": [{"status": 500, "probability": 0.0}]})
+    control(emu, "faults", {"rules": [{"status": 500, "probability": 0.0}]})
     assert all(session.get(_messages_url(emu), timeout=30).status_code == 200 for _ in range(5))
-    _control(emu, "faults", {"rules": [{"status": 500, "probability": 1.0}]})
+    control(emu, "faults", {"rules": [{"status": 500, "probability": 1.0}]})
     assert all(session.get(_messages_url(emu), timeout=30).status_code == 500 for _ in range(5))
-    _control(emu, "faults", {"rules": [{"status": 500, "probability": 0.5}]})
+    control(emu, "faults", {"rules": [{"status": 500, "probability": 0.5}]})
     codes = [session.get(_messages_url(emu), timeout=30).status_code for _ in range(40)]
     assert 0 < codes.count(500) < 40
 
 
 def test_reset_fault_resets_the_connection(emu: dict[str, Any], session: requests.Session) -> None:
-    _control(emu, "faults", {"rules": [{"action": "reset", "times": 1}]})
+    control(emu, "faults", {"rules": [{"action": "reset", "times": 1}]})
     with pytest.raises(requests.ConnectionError):
         session.get(_messages_url(emu), timeout=30)
     assert session.get(_messages_url(emu), timeout=30).status_code == 200
-    assert _control(emu, "stats")["routes"][
+    assert control(emu, "stats")["routes"][
         "GET /2010-04-01/Accounts/{AccountSid}/Messages.json"
     ] == {"reset": 1, "200": 1}
 
@@ -167,7 +157,7 @@ def test_partial_body_faults(emu: dict[str, Any], message: dict[str, Any], actio
         allow_redirects=False,
         timeout=30,
     ).headers["Location"]
-    _control(
+    control(
         emu, "faults", {"rules": [{"listener": "cdn", "action": action, "bytes": 1000, "times": 1}]}
     )
     parts = urlsplit(location)
@@ -181,18 +171,18 @@ def test_partial_body_faults(emu: dict[str, Any], message: dict[str, Any], actio
     if isinstance(caught.value, http.client.IncompleteRead):
         assert len(caught.value.partial) == 1000
     connection.close()
-    _control(emu, "faults", {"rules": [{"listener": "cdn", "action": action, "times": 1}]})
+    control(emu, "faults", {"rules": [{"listener": "cdn", "action": action, "times": 1}]})
     with pytest.raises(requests.RequestException):
         requests.get(location, timeout=10)  # reads the body, which stops at half
     assert len(requests.get(location, timeout=10).content) == 200_000
 
 
 def test_delay_and_stall(emu: dict[str, Any], session: requests.Session) -> None:
-    _control(emu, "faults", {"rules": [{"action": "delay", "delay_ms": 300, "times": 1}]})
+    control(emu, "faults", {"rules": [{"action": "delay", "delay_ms": 300, "times": 1}]})
     started = time.monotonic()
     assert session.get(_messages_url(emu), timeout=30).status_code == 200
     assert time.monotonic() - started >= 0.3
-    _control(emu, "faults", {"rules": [{"action": "stall", "delay_ms": 1500, "times": 1}]})
+    control(emu, "faults", {"rules": [{"action": "stall", "delay_ms": 1500, "times": 1}]})
     with pytest.raises(requests.exceptions.ReadTimeout):
         session.get(_messages_url(emu), timeout=0.3)
     assert session.get(_messages_url(emu), timeout=30).status_code == 200
@@ -227,7 +217,7 @@ def _parallel(count: int, call: Any) -> list[Any]:
 
 @pytest.mark.parametrize("retry_after", [None, 3])
 def test_429_above_max_concurrency(emu: dict[str, Any], retry_after: int | None) -> None:
-    _control(
+    control(
         emu,
         "config",
         {"max_concurrency": 2, "latency_ms": 400, "retry_after": retry_after},
@@ -245,46 +235,46 @@ def test_429_above_max_concurrency(emu: dict[str, Any], retry_after: int | None)
         assert "Retry-After" not in throttled.headers
     else:
         assert throttled.headers["Retry-After"] == "3"
-    stats = _control(emu, "stats")
+    stats = control(emu, "stats")
     assert stats["throttled"] == 6
     assert stats["peak_concurrency"] >= 3
 
 
 def test_latency_does_not_serialize(emu: dict[str, Any]) -> None:
-    _control(emu, "config", {"latency_ms": 400})
+    control(emu, "config", {"latency_ms": 400})
     auth = (emu["account_sid"], emu["auth_token"])
     started = time.monotonic()
     responses = _parallel(10, lambda: requests.get(_messages_url(emu), auth=auth, timeout=30))
     elapsed = time.monotonic() - started
     assert all(r.status_code == 200 for r in responses)
     assert 0.4 <= elapsed < 1.6
-    assert _control(emu, "stats")["peak_concurrency"] >= 5
+    assert control(emu, "stats")["peak_concurrency"] >= 5
 
 
 def test_bad_config_is_400(emu: dict[str, Any]) -> None:
     for body in ({"redirect_status": 301}, {"latency_ms": -1}, {"colour": 1}, {"url_ttl": "x"}):
         response = requests.post(f"{emu['api_url']}/__emulator__/config", json=body, timeout=30)
         assert response.status_code == 400
-    assert _control(emu, "config")["redirect_status"] == 307
+    assert control(emu, "config")["redirect_status"] == 307
 
 
 # -- reset, seed, state, stats ----------------------------------------------------------------
 
 
 def test_reset_restores_everything(emu: dict[str, Any], message: dict[str, Any]) -> None:
-    _control(emu, "config", {"latency_ms": 5, "redirect_status": 302})
-    _control(emu, "faults", {"rules": [{"status": 500, "path": "nothing-matches"}]})
-    info = _control(emu, "reset", {})
+    control(emu, "config", {"latency_ms": 5, "redirect_status": 302})
+    control(emu, "faults", {"rules": [{"status": 500, "path": "nothing-matches"}]})
+    info = control(emu, "reset", {})
     assert info == emu
-    assert _control(emu, "state")["messages"] == []
-    assert _control(emu, "faults")["rules"] == []
-    assert _control(emu, "config")["redirect_status"] == 307
-    stats = _control(emu, "stats")
+    assert control(emu, "state")["messages"] == []
+    assert control(emu, "faults")["rules"] == []
+    assert control(emu, "config")["redirect_status"] == 307
+    stats = control(emu, "stats")
     assert (stats["total"], stats["routes"], stats["throttled"]) == (0, {}, 0)
 
 
 def test_seed_generate_and_state(emu: dict[str, Any], session: requests.Session) -> None:
-    answer = _control(
+    answer = control(
         emu,
         "seed",
         {
@@ -337,7 +327,7 @@ def test_seed_rejects_bad_input(emu: dict[str, Any]) -> None:
     ):
         response = requests.post(f"{emu['api_url']}/__emulator__/seed", json=body, timeout=30)
         assert response.status_code == 400, body
-    assert _control(emu, "state")["messages"] == []
+    assert control(emu, "state")["messages"] == []
 
 
 def test_stats_count_routes_and_statuses(emu: dict[str, Any], session: requests.Session) -> None:
@@ -347,7 +337,7 @@ def test_stats_count_routes_and_statuses(emu: dict[str, Any], session: requests.
         timeout=30,
     )
     requests.get(f"{emu['api_url']}/nowhere", timeout=30)
-    stats = _control(emu, "stats")
+    stats = control(emu, "stats")
     assert stats["total"] == 3
     assert stats["routes"] == {
         "GET /2010-04-01/Accounts/{AccountSid}/Messages.json": {"200": 1},

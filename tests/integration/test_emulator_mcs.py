@@ -13,23 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.support import control
+
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 FIELDS = {
     "sid", "account_sid", "service_sid", "size", "content_type", "filename", "author",
     "category", "date_created", "date_upload_updated", "date_updated", "message_sid",
     "channel_sid", "url", "links",
 }  # fmt: skip
-
-
-def _control(emu: dict[str, Any], name: str, payload: Any = None) -> Any:
-    url = f"{emu['api_url']}/__emulator__/{name}"
-    response = (
-        requests.get(url, timeout=30)
-        if payload is None
-        else requests.post(url, json=payload, timeout=30)
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 @pytest.fixture
@@ -85,7 +76,7 @@ def test_raw_upload_and_read_back(emu: dict[str, Any], session: requests.Session
     )
     assert ranged.status_code == 206
     assert ranged.content == data[1:4]
-    chat = _control(emu, "state")["chat_media"]
+    chat = control(emu, "state")["chat_media"]
     assert chat[0]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
@@ -141,7 +132,7 @@ def test_bad_multipart_is_400(emu: dict[str, Any], session: requests.Session) ->
 
 
 def test_upload_limit_is_413(emu: dict[str, Any], session: requests.Session) -> None:
-    _control(emu, "config", {"max_upload_bytes": 1000})
+    control(emu, "config", {"max_upload_bytes": 1000})
     for kwargs in (
         {"data": b"x" * 1001, "headers": {"Content-Type": "image/jpeg"}},
         {"data": iter([b"x" * 600, b"y" * 600]), "headers": {"Content-Type": "image/jpeg"}},
@@ -155,7 +146,7 @@ def test_upload_limit_is_413(emu: dict[str, Any], session: requests.Session) -> 
         _media_url(emu), data=b"x" * 1000, headers={"Content-Type": "image/jpeg"}, timeout=30
     )
     assert exact.status_code == 201
-    assert _control(emu, "state")["chat_media"][0]["size"] == 1000
+    assert control(emu, "state")["chat_media"][0]["size"] == 1000
 
 
 def test_default_limit_is_150_mb(emu: dict[str, Any]) -> None:
@@ -178,7 +169,7 @@ def test_default_limit_is_150_mb(emu: dict[str, Any]) -> None:
         assert b"20413" in response.read()
     finally:
         connection.close()
-    assert _control(emu, "state")["chat_media"] == []
+    assert control(emu, "state")["chat_media"] == []
 
 
 def test_mcs_auth_and_unknown_service(emu: dict[str, Any], session: requests.Session) -> None:

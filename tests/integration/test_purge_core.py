@@ -6,33 +6,12 @@ from collections.abc import Generator
 from datetime import datetime, timezone
 from typing import Any, cast
 
-from media_cli.client import MediaClient, RetryPolicy
-from media_cli.credentials import Credentials
 from media_cli.discovery import SentWindow
 from media_cli.models import Media
 from media_cli.purge import PurgePlan, Purger, Spool, iter_targets
-from tests.support import control, faults, media_sids, stats
+from tests.support import control, faults, make_client, media_sids, stats
 
 CUT = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-def _client(info: dict[str, Any]) -> MediaClient:
-    creds = Credentials(
-        account_sid=info["account_sid"],
-        account_sid_source="test",
-        username=info["account_sid"],
-        username_source="test",
-        secret=info["auth_token"],
-        secret_source="test",
-        target_account_sid=info["account_sid"],
-    )
-    return MediaClient(
-        creds,
-        api_url=info["api_url"],
-        mcs_url=info["mcs_url"],
-        retry=RetryPolicy(attempts=4, backoff=0),
-        timeout=(5, 10),
-    )
 
 
 def _generate(info: dict[str, Any], messages: int, start: str, end: str) -> None:
@@ -61,7 +40,7 @@ def _list_requests(info: dict[str, Any], suffix: str) -> int:
 def test_targets_stream_without_reading_the_whole_account(emu: dict[str, Any]) -> None:
     _generate(emu, 2500, "2025-01-01T00:00:00Z", "2025-12-01T00:00:00Z")
     plan = PurgePlan(window=SentWindow(before=CUT), accounts=(emu["account_sid"],))
-    client = _client(emu)
+    client = make_client(emu)
     targets = iter_targets(client, plan, concurrency=2)
     first = next(targets)
     assert first.sid.startswith("ME")
@@ -76,7 +55,7 @@ def test_purger_counts_and_spool_match(emu: dict[str, Any]) -> None:
     _generate(emu, 30, "2025-06-01T00:00:00Z", "2025-12-01T00:00:00Z")
     _generate(emu, 10, "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z")
     everything = media_sids(emu)
-    client = _client(emu)
+    client = make_client(emu)
     plan = PurgePlan(window=SentWindow(before=CUT), accounts=(emu["account_sid"],))
     faults(
         emu,
