@@ -1,10 +1,13 @@
-"""Shared fixtures: the bundled emulator, started once per session and reset before each test."""
+"""Shared fixtures: the bundled emulator, started once per session and reset before each test;
+a clean environment for every test."""
 
 from __future__ import annotations
 
+import os
 import socket
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,6 +49,16 @@ def _loopback_only() -> Iterator[None]:
     finally:
         socket.socket.connect = real_connect  # type: ignore[method-assign]  # restore
         socket.getaddrinfo = real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real credentials or config leak in; nobody is there to answer a prompt."""
+    for name in list(os.environ):
+        if name.startswith(("TWILIO_", "MEDIA_CLI_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MEDIA_CLI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("MEDIA_CLI_NO_PROMPT", "1")
 
 
 @pytest.fixture(scope="session")
