@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Final, Protocol
 
 from media_cli.bulk import (
+    DEFAULT_NOT_YET_ATTEMPTS,
     DELETED,
     FAILED,
     SKIPPED,
@@ -37,17 +37,15 @@ from media_cli.bulk import (
     ItemResult,
     Later,
     RateLimiter,
-    is_cannot_delete_yet,
     run_pool,
+    try_delete,
 )
 from media_cli.client import MediaClient
 from media_cli.discovery import SentWindow, iter_account_media
-from media_cli.errors import AuthError, MediaCliError, NotFoundError, UsageError
+from media_cli.errors import AuthError, MediaCliError, UsageError
 from media_cli.models import Media
 from media_cli.timeparse import iso_utc, parse_twilio_date
 
-ALREADY_GONE_DETAIL: Final = "already gone"
-DEFAULT_NOT_YET_ATTEMPTS: Final = 5
 DEFAULT_NOT_YET_DELAY: Final = 2.0
 
 
@@ -253,12 +251,7 @@ class Spool:
     def __enter__(self) -> Spool:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -375,17 +368,16 @@ class Purger:
             if failure is not None:
                 return _result(media, FAILED, failure)
         self._gate()
-        try:
-            self.client.delete_media(account, media.message_sid, media.sid)
-        except NotFoundError:
-            return _result(media, SKIPPED, detail=ALREADY_GONE_DETAIL)
-        except AuthError:
-            raise  # rejected credentials fail every item alike: stop the run (exit 4)
-        except MediaCliError as exc:
-            if is_cannot_delete_yet(exc) and item.attempt < self.not_yet_attempts:
-                return Later(_Attempt(media, item.attempt + 1), self.not_yet_delay * item.attempt)
-            return _result(media, FAILED, exc.message)
-        return _result(media, DELETED)
+        outcome = try_delete(
+            self.client,
+            account,
+            media.message_sid,
+            media.sid,
+            may_wait=item.attempt < self.not_yet_attempts,
+        )
+        if outcome is None:
+            return Later(_Attempt(media, item.attempt + 1), self.not_yet_delay * item.attempt)
+        return _result(media, outcome.status, outcome.error, detail=outcome.detail)
 
     def _note(self, moment: datetime | None) -> None:
         with self._lock:
