@@ -220,15 +220,64 @@ def adaptive_for(client: MediaClient, concurrency: int) -> AdaptiveLimit:
     return limit
 
 
-def delete_one(client: MediaClient, account_sid: str, ref: MediaRef) -> ItemResult:
-    """Delete one media; a 404 means it is already gone (reported as skipped, not failed)."""
-    account = ref.account_sid or account_sid
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """What one DELETE came to: deleted, skipped (already gone) or failed."""
+
+    status: str
+    error: str | None = None
+    detail: str | None = None
+
+
+ALREADY_GONE_DETAIL: Final = "already gone"
+
+
+def try_delete(
+    client: MediaClient, account_sid: str, message_sid: str, media_sid: str, *, may_wait: bool
+) -> DeleteOutcome | None:
+    """Delete one media; None when Twilio says "cannot delete yet" (20009) and ``may_wait``.
+
+    A 404 means it is already gone: reported as skipped, not failed. Rejected credentials
+    fail every item alike, so AuthError stops the run (exit 4) instead of failing one item.
+    """
     try:
-        client.delete_media(account, ref.message_sid, ref.sid)
+        client.delete_media(account_sid, message_sid, media_sid)
     except NotFoundError:
-        return ItemResult(ref.sid, ref.message_sid, SKIPPED, None, account, "already gone")
+        return DeleteOutcome(SKIPPED, detail=ALREADY_GONE_DETAIL)
     except AuthError:
-        raise  # rejected credentials fail every item alike: stop the run, exit 4
+        raise
     except MediaCliError as exc:
-        return ItemResult(ref.sid, ref.message_sid, FAILED, exc.message, account)
-    return ItemResult(ref.sid, ref.message_sid, DELETED, None, account)
+        if may_wait and is_cannot_delete_yet(exc):
+            return None
+        return DeleteOutcome(FAILED, exc.message)
+    return DeleteOutcome(DELETED)
+
+
+DEFAULT_NOT_YET_ATTEMPTS: Final = 5
+
+
+@dataclass(frozen=True)
+class DeleteAttempt:
+    ref: MediaRef
+    attempt: int = 1
+
+
+def delete_one(
+    client: MediaClient,
+    account_sid: str,
+    item: DeleteAttempt,
+    *,
+    not_yet_attempts: int = DEFAULT_NOT_YET_ATTEMPTS,
+    not_yet_delay: float = 2.0,
+) -> ItemResult | Later[DeleteAttempt]:
+    """`delete`'s work function for run_pool: 20009 comes back later, with a growing delay."""
+    ref = item.ref
+    account = ref.account_sid or account_sid
+    outcome = try_delete(
+        client, account, ref.message_sid, ref.sid, may_wait=item.attempt < not_yet_attempts
+    )
+    if outcome is None:
+        return Later(DeleteAttempt(ref, item.attempt + 1), not_yet_delay * item.attempt)
+    return ItemResult(
+        ref.sid, ref.message_sid, outcome.status, outcome.error, account, outcome.detail
+    )

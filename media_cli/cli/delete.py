@@ -40,7 +40,7 @@ def delete_media(
 
       media-cli list MM0123456789abcdef0123456789abcdef --jsonl | media-cli delete - --yes
     """
-    from media_cli.bulk import FAILED, adaptive_for, delete_one, run_pool
+    from media_cli.bulk import FAILED, DeleteAttempt, adaptive_for, delete_one, run_pool
     from media_cli.render import RESULT_COLUMNS, ItemWriter
     from media_cli.sidlist import MediaRef, parse_media_refs
     from media_cli.sids import check_sid
@@ -78,9 +78,10 @@ def delete_media(
     account_sid = app_ctx.account_sid
     writer = ItemWriter(streams, mode, RESULT_COLUMNS, empty_message="Nothing deleted.")
     counts: dict[str, int] = {}
+    retry_delay = 4 * app_ctx.settings().retry_backoff  # between "cannot delete yet" tries
     for result in run_pool(
-        refs,
-        lambda ref: delete_one(client, account_sid, ref),
+        (DeleteAttempt(ref) for ref in refs),
+        lambda item: delete_one(client, account_sid, item, not_yet_delay=retry_delay),
         concurrency=concurrency,
         limit=adaptive_for(client, concurrency),
     ):

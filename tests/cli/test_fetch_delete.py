@@ -97,3 +97,34 @@ def test_delete_failure_exits_1(
     assert result.exit_code == 1
     assert json.loads(result.stdout)[0]["status"] == "failed"
     assert sid in media_sids(emu)
+
+
+def test_delete_retries_cannot_delete_yet(
+    emu: dict[str, Any], message: dict[str, Any], tmp_path: Path
+) -> None:
+    """Twilio's 20009 ("cannot delete yet") is tried again later, a bounded number of times."""
+    from tests.support import faults
+
+    first, second = message["media"][0]["sid"], message["media"][1]["sid"]
+    faults(
+        emu,
+        [
+            {"method": "DELETE", "path": first, "action": "status", "status": 409,
+             "code": 20009, "times": 2},
+            {"method": "DELETE", "path": second, "action": "status", "status": 409,
+             "code": 20009},
+        ],
+    )  # fmt: skip
+    result = invoke(
+        ["delete", message["sid"], first, second, "--yes", "--json"], cli_env(emu, tmp_path)
+    )
+    assert result.exit_code == 1
+    statuses = {d["sid"]: d["status"] for d in json.loads(result.stdout)}
+    assert statuses == {first: "deleted", second: "failed"}
+    assert media_sids(emu) == {second, message["media"][2]["sid"]}
+    deletes = sum(
+        counts.get("409", 0)
+        for route, counts in stats(emu)["routes"].items()
+        if route.startswith("DELETE")
+    )
+    assert deletes == 2 + 5  # two refusals for the first, five attempts for the second
