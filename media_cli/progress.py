@@ -174,3 +174,52 @@ class ByteBar:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def item_progress(streams: Streams, *, total: int | None, description: str) -> ItemBar:
+    """A transient bar over items (a spinner when ``total`` is None), for bulk runs."""
+    return ItemBar(streams if streams.show_progress else None, total=total, description=description)
+
+
+class ItemBar:
+    """Counts finished items by status; a no-op unless someone watches stderr."""
+
+    def __init__(self, streams: Streams | None, *, total: int | None, description: str) -> None:
+        self._progress: Progress | None = None
+        self._description = description
+        self._counts: dict[str, int] = {}
+        if streams is None:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=streams.err_console(),
+            transient=True,
+        )
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, status: str) -> None:
+        if self._progress is None:
+            return
+        self._counts[status] = self._counts.get(status, 0) + 1
+        counts = ", ".join(f"{name} {n}" for name, n in sorted(self._counts.items()))
+        self._progress.update(self._task, advance=1, description=f"{self._description} ({counts})")
+
+    def __enter__(self) -> ItemBar:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

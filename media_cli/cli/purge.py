@@ -124,6 +124,7 @@ def purge_media(
     """
     from media_cli.discovery import build_window, resolve_accounts
     from media_cli.lock import FileLocks, lock_path_for
+    from media_cli.progress import item_progress
     from media_cli.purge import PurgePlan, Spool, iter_targets
     from media_cli.render import Column, ItemWriter
     from media_cli.timeparse import iso_utc
@@ -201,15 +202,18 @@ def purge_media(
                     ):
                         raise ConfirmationRequiredError("cancelled; nothing was deleted")
                     targets = spool
-                for result in purger.run(
-                    targets
-                    if targets is not None
-                    else iter_targets(client, plan, concurrency=concurrency)
-                ):
-                    if show_items:
-                        writer.write(result.to_json())
-                    if result.status == "failed":
-                        streams.warn(f"media-cli: {result.sid} not purged: {result.error}")
+                total = spool.count if targets is not None else None
+                with item_progress(streams, total=total, description="purging") as bar:
+                    for result in purger.run(
+                        targets
+                        if targets is not None
+                        else iter_targets(client, plan, concurrency=concurrency)
+                    ):
+                        bar.advance(result.status)
+                        if show_items:
+                            writer.write(result.to_json())
+                        if result.status == "failed":
+                            streams.warn(f"media-cli: {result.sid} not purged: {result.error}")
                 if show_items:
                     writer.finish()
         finally:

@@ -398,6 +398,7 @@ def test_tty_shows_the_plan_and_asks(
     if is_deleted:
         assert result.exit_code == 0, err
         assert media_sids(emu) == before - doomed
+        assert "purging" in err  # the progress bar, on the terminal's stderr
     else:
         assert result.exit_code == 2
         assert media_sids(emu) == before
