@@ -21,7 +21,7 @@ _media_cli_options() {
         "") echo "--profile --account-sid --api-url --mcs-url --region --edge --insecure --debug -q --quiet --version -h --help" ;;
         "list") echo "--created-on --created-before --created-after --sent-before --sent-after --older-than --to --from --all-subaccounts --limit --page-size -j --concurrency --json --jsonl -h --help" ;;
         "fetch") echo "--xml --json --jsonl -h --help" ;;
-        "download") echo "-o --output -d --dir --layout --from-list --sent-before --sent-after --older-than --to --from --all-subaccounts --all -j --concurrency --skip-existing --clobber --resume --manifest --no-manifest --not-found-tries --json --jsonl -h --help" ;;
+        "download") echo "-o --output -d --dir --layout --from-list --sent-before --sent-after --older-than --to --from --all-subaccounts --all -j --concurrency --skip-existing --clobber --resume --manifest --no-manifest --fsync --not-found-tries --json --jsonl -h --help" ;;
         "delete") echo "-y --yes -j --concurrency --json --jsonl -h --help" ;;
         "purge") echo "--older-than --sent-before --sent-after --to --from --all-subaccounts --dry-run -y --yes --max-deletes --archive --lock-file -j --concurrency --max-rate --json --jsonl -h --help" ;;
         "emulator") echo "--host --port --seed --latency-ms --max-concurrency --redirect-status --retry-after --url-ttl --now -h --help" ;;

@@ -123,6 +123,7 @@ complete -c media-cli -n '__media_cli_at '\''download'\''' -l clobber -d 'Overwr
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l resume -d 'Continue interrupted NAME.part files with a Range request.'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l manifest -r -F -d 'Record completed files here [default: DIR/manifest.jsonl].'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l no-manifest -d 'Do not read or write a manifest.'
+complete -c media-cli -n '__media_cli_at '\''download'\''' -l fsync -d 'Sync each file and manifest line to disk before moving on, so completed files survive a power loss (slower: waits for the disk).'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l not-found-tries -x -d 'Tries for a media that answers 404 (new media can 404 for a few seconds). [default: 3; 1<=x<=20]'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l json -d 'Print one JSON document (an array for lists).'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l jsonl -d 'Print one compact JSON object per line, as items arrive.'

@@ -6,6 +6,7 @@ import hashlib
 import json
 import mimetypes
 import os
+import queue
 import re
 import string
 import threading
@@ -251,6 +252,48 @@ def _noop(_count: int) -> None:
     return None
 
 
+# Bodies at least this large are hashed on a helper thread while the next chunk is read and
+# written (hashlib releases the GIL on large buffers); smaller ones are hashed inline.
+THREADED_HASH_FROM: Final = 8 * 1024 * 1024
+
+
+class _Hasher:
+    """sha256 over chunks, optionally on a helper thread fed through a bounded queue."""
+
+    def __init__(self, *, threaded: bool) -> None:
+        self.digest = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue = queue.Queue(maxsize=32)
+            self._thread = threading.Thread(
+                target=self._run, args=(self._queue,), name="sha256", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, chunks: queue.Queue[bytes | None]) -> None:
+        update = self.digest.update
+        while (chunk := chunks.get()) is not None:
+            update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        if self._queue is None:
+            self.digest.update(chunk)
+        else:
+            self._queue.put(chunk)
+
+    def hexdigest(self) -> str:
+        """Waits for the helper thread to hash everything queued, then the hex digest."""
+        self.close()
+        return self.digest.hexdigest()
+
+    def close(self) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = None
+
+
 def write_atomically(
     chunks: Iterable[bytes],
     target: Path,
@@ -259,6 +302,7 @@ def write_atomically(
     on_bytes: Callable[[int], None] | None = None,
     resume_from: int = 0,
     before_replace: Callable[[int, str], None] | None = None,
+    durable: bool = False,
 ) -> tuple[int, str]:
     """Write to ``target.part`` then ``os.replace``; returns (size, sha256 hex).
 
@@ -266,11 +310,48 @@ def write_atomically(
     first) and appends. ``expected_size`` is the full size. A short write raises
     DownloadError and keeps the ``.part`` (a later ``--resume`` continues it); a long one
     removes it. Either way no final file is created. The sha256 is computed while streaming.
+
+    The rename makes the file appear whole or not at all, whatever happens to the process.
+    ``durable`` also fsyncs it before the rename, so it survives a power loss too: `purge
+    --archive` needs that before it deletes the original; `download` offers it as --fsync
+    (like curl and wget, it does not sync by default: the sync costs as long as the disk
+    takes to write the whole file).
     """
     report = on_bytes or _noop
     part = part_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
+    threaded = max(expected_size or 0, resume_from) >= THREADED_HASH_FROM
+    digest = _Hasher(threaded=threaded)
+    try:
+        size = _write_part(
+            chunks, part, digest, expected_size, report, resume_from=resume_from, durable=durable
+        )
+    finally:
+        digest.close()  # the helper thread ends on every path
+    if expected_size is not None and size != expected_size:
+        if size > expected_size:
+            part.unlink(missing_ok=True)
+        raise DownloadError(
+            f"size mismatch for {target.name}: got {size} bytes, expected {expected_size}"
+        )
+    hexdigest = digest.hexdigest()
+    if before_replace is not None:
+        before_replace(size, hexdigest)
+    os.replace(part, target)
+    return size, hexdigest
+
+
+def _write_part(
+    chunks: Iterable[bytes],
+    part: Path,
+    digest: _Hasher,
+    expected_size: int | None,
+    report: Callable[[int], None],
+    *,
+    resume_from: int,
+    durable: bool,
+) -> int:
+    """Write (or continue) ``part``, hashing as it goes; returns the bytes it now holds."""
     size = 0
     handle: IO[bytes]
     if resume_from > 0:
@@ -305,24 +386,20 @@ def write_atomically(
             report(len(chunk))
             if expected_size is not None and size > expected_size:
                 break
-            if size - flushed >= WRITEBACK_EVERY:
+            if durable and size - flushed >= WRITEBACK_EVERY:
                 handle.flush()
                 _start_writeback(handle.fileno(), flushed, size - flushed)
                 flushed = size
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     finally:
         handle.close()
-    if expected_size is not None and size != expected_size:
-        if size > expected_size:
-            part.unlink(missing_ok=True)
-        raise DownloadError(
-            f"size mismatch for {target.name}: got {size} bytes, expected {expected_size}"
-        )
-    if before_replace is not None:
-        before_replace(size, digest.hexdigest())
-    os.replace(part, target)
-    return size, digest.hexdigest()
+    return size
+
+
+# fdatasync skips metadata that reading the data back does not need; macOS has only fsync.
+_datasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
 def _start_writeback(fd: int, offset: int, length: int) -> None:
@@ -391,10 +468,11 @@ class ManifestEntry:
 
 
 class Manifest:
-    """``manifest.jsonl``: one line per completed media, fsync'd before the next."""
+    """``manifest.jsonl``: one line per completed media (fsync'd when ``durable``)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, durable: bool = False) -> None:
         self.path = path
+        self.durable = durable
         self.entries: dict[str, ManifestEntry] = {}
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
@@ -435,8 +513,7 @@ class Manifest:
                 )
 
     def get(self, sid: str) -> ManifestEntry | None:
-        with self._lock:
-            return self.entries.get(sid)
+        return self.entries.get(sid)  # one dict read: atomic, no need to wait for a writer
 
     def append(
         self, media: Media, rel: str, size: int, digest: str, status: str, ctype: str | None
@@ -459,8 +536,13 @@ class Manifest:
                 self._handle = self.path.open("a", encoding="utf-8")
             self._handle.write(line)
             self._handle.flush()
-            os.fsync(self._handle.fileno())
+            fd = self._handle.fileno()
             self.entries[media.sid] = ManifestEntry(media.sid, rel, size, digest, status, ctype)
+        if self.durable:
+            # Outside the lock: workers' syncs overlap (the filesystem batches them into one
+            # journal commit) instead of queueing behind each other. Our line is flushed, so
+            # the sync covers it; close() only runs once every worker has returned.
+            _datasync(fd)
 
     def close(self) -> None:
         with self._lock:
@@ -508,6 +590,7 @@ class Downloader:
         not_found_delay: float = 0.7,
         on_start: Callable[[str, int | None], Callable[[int], None] | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        durable: bool = False,
     ) -> None:
         if clobber and skip_existing:
             raise UsageError("--clobber and --skip-existing cannot be used together")
@@ -517,7 +600,11 @@ class Downloader:
         self.layout = layout
         self.fields = layout_fields(layout)
         check_layout(layout, directory)
-        self.manifest = Manifest(manifest_path) if manifest_path is not None else None
+        # durable: each file and manifest line is fsync'd (survives a power loss).
+        self.durable = durable
+        self.manifest = (
+            Manifest(manifest_path, durable=durable) if manifest_path is not None else None
+        )
         self.clobber = clobber
         self.skip_existing = skip_existing
         self.resume = resume
@@ -690,6 +777,7 @@ class Downloader:
                         on_bytes=callback,
                         resume_from=start,
                         before_replace=record,
+                        durable=self.durable,
                     )
                 except DownloadError as exc:
                     part = _part_size(target)

@@ -120,6 +120,14 @@ def download_media(
     no_manifest: Annotated[
         bool, typer.Option("--no-manifest", help="Do not read or write a manifest.")
     ] = False,
+    fsync: Annotated[
+        bool,
+        typer.Option(
+            "--fsync",
+            help="Sync each file and manifest line to disk before moving on, so completed "
+            "files survive a power loss (slower: waits for the disk).",
+        ),
+    ] = False,
     not_found_retries: Annotated[
         int,
         typer.Option(
@@ -268,6 +276,7 @@ def download_media(
             on_bytes=display.on_bytes,
             on_start=display.start_file if display.enabled else None,
             not_found_retries=not_found_retries,
+            durable=fsync,
         )
         restore = _cancel_on_interrupt(downloader.cancel)
         try:

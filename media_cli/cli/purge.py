@@ -256,6 +256,8 @@ def _purger(
             manifest_path=archive / MANIFEST_NAME,
             resume=True,
             skip_existing=True,
+            # The original is deleted next: the copy must survive a power loss first.
+            durable=True,
         )
     return Purger(
         client,

@@ -61,10 +61,13 @@ def _jsonl(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def test_message_download_jsonl_and_rerun_skips(seeded: dict[str, Any], tmp_path: Path) -> None:
+@pytest.mark.parametrize("fsync", [False, True], ids=["default", "fsync"])
+def test_message_download_jsonl_and_rerun_skips(
+    seeded: dict[str, Any], tmp_path: Path, fsync: bool
+) -> None:
     emu, old = seeded["emu"], seeded["old"]
     out = tmp_path / "out"
-    args = ["download", old["sid"], "-d", str(out), "--jsonl"]
+    args = ["download", old["sid"], "-d", str(out), "--jsonl", *(["--fsync"] if fsync else [])]
     result = invoke(args, cli_env(emu, tmp_path))
     assert result.exit_code == 0, result.stderr
     rows = _jsonl(result.stdout)

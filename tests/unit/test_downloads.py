@@ -355,3 +355,45 @@ def test_rich_progress_only_on_stderr() -> None:
         display.finish_file(MEDIA, ok=True)
     assert isinstance(streams.stdout, io.StringIO)
     assert streams.stdout.getvalue() == ""
+
+
+@pytest.mark.parametrize("durable", [False, True])
+def test_large_bodies_are_hashed_on_a_helper_thread(tmp_path: Path, durable: bool) -> None:
+    import hashlib
+    import threading
+
+    from media_cli.downloads import THREADED_HASH_FROM
+
+    block = bytes(range(256)) * 4096  # 1 MiB
+    count = THREADED_HASH_FROM // len(block) + 2
+    target = tmp_path / "big.bin"
+    seen: list[str] = []
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(count):
+            seen.extend(t.name for t in threading.enumerate())
+            yield block
+
+    size, digest = write_atomically(
+        chunks(), target, expected_size=len(block) * count, durable=durable
+    )
+    assert size == len(block) * count
+    assert digest == hashlib.sha256(block * count).hexdigest()
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
+    assert "sha256" in seen
+    assert "sha256" not in {t.name for t in threading.enumerate()}
+
+
+def test_helper_thread_ends_when_the_body_fails(tmp_path: Path) -> None:
+    import threading
+
+    from media_cli.downloads import THREADED_HASH_FROM
+
+    def chunks() -> Iterator[bytes]:
+        yield b"x" * 1024
+        raise NetworkError("connection lost")
+
+    with pytest.raises(NetworkError):
+        write_atomically(chunks(), tmp_path / "f.bin", expected_size=THREADED_HASH_FROM * 2)
+    assert "sha256" not in {t.name for t in threading.enumerate()}
+    assert not (tmp_path / "f.bin").exists()
