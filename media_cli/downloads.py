@@ -265,7 +265,7 @@ class _Hasher:
         self._queue: queue.Queue[bytes | None] | None = None
         self._thread: threading.Thread | None = None
         if threaded:
-            self._queue = queue.Queue(maxsize=32)
+            self._queue = queue.Queue(maxsize=8)
             self._thread = threading.Thread(
                 target=self._run, args=(self._queue,), name="sha256", daemon=True
             )

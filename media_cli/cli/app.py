@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 
@@ -75,6 +75,20 @@ class MediaCliGroup(TyperGroup):
             _report(app_ctx, wrapped)
             raise typer.Exit(EXIT_ERROR) from None
 
+    def format_commands(self, ctx: click_core.Context, formatter: Any) -> None:
+        """Root help in the lean app (no command registered): list the commands from their
+        docstrings without having typer convert every signature (start-up cost)."""
+        if self.commands:
+            super().format_commands(ctx, formatter)
+            return
+        from typer._click.utils import make_default_short_help
+
+        catalogue = command_catalogue()
+        limit = formatter.width - 6 - max(len(name) for name, _ in catalogue)
+        rows = [(name, make_default_short_help(text, limit).strip()) for name, text in catalogue]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -111,28 +125,12 @@ class MediaCliGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-app = typer.Typer(
-    cls=MediaCliGroup,
-    name="media-cli",
-    help=(
-        "List, download, purge and upload Twilio media from the shell.\n\n"
-        "Example: media-cli list --older-than 90d --jsonl | jq -r .sid"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
-)
-
-
 def _version_callback(value: bool) -> None:
     if value:
         print(f"media-cli {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     profile: Annotated[
@@ -224,15 +222,83 @@ def root(
     ctx.obj = app_ctx
 
 
-def _register() -> None:
+# Root options that take a value: the word after them is not the command's name.
+_VALUE_OPTIONS: Final = frozenset(
+    {"--profile", "--account-sid", "--api-url", "--mcs-url", "--region", "--edge"}
+)
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The root app with every command, or only the one named (see commands.register)."""
     from media_cli.cli import commands
 
-    commands.register(app)
+    new = typer.Typer(
+        cls=MediaCliGroup,
+        name="media-cli",
+        help=(
+            "List, download, purge and upload Twilio media from the shell.\n\n"
+            "Example: media-cli list --older-than 90d --jsonl | jq -r .sid"
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
+    )
+    new.callback()(root)
+    commands.register(new, only=only)
+    return new
 
 
-_register()
+def command_catalogue() -> list[tuple[str, str]]:
+    """(name, help text) of every command, in the order the full app lists them."""
+    import importlib
+    import inspect
+
+    from media_cli.cli.commands import COMMANDS
+
+    commands, groups = [], []
+    for name, (module, attribute, kind) in COMMANDS.items():
+        target = getattr(importlib.import_module(module), attribute)
+        if kind == "group":  # typer lists sub-apps after the commands
+            groups.append((name, str(target.info.help or "")))
+        else:
+            commands.append((name, inspect.getdoc(target) or ""))
+    return commands + groups
+
+
+def invoked_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, ``""`` when it runs none (``--version``, root help), or
+    None when every command is needed (an unknown name: its error suggests the right one)."""
+    from media_cli.cli.commands import COMMANDS
+
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in ("-h", "--help"):
+            return ""
+        if word == "--":
+            return None
+        if word.startswith("-"):
+            index += 2 if word in _VALUE_OPTIONS else 1
+            continue
+        return word if word in COMMANDS else None
+    return ""
+
+
+_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the full app, built on first use (tests, docs); main() builds a lean one."""
+    global _app
+    if name != "app":
+        raise AttributeError(name)
+    if _app is None:
+        _app = build_app()
+    return _app
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="media-cli")
+    """Console-script entry point: registers only the command being run, for start-up."""
+    build_app(only=invoked_command(sys.argv[1:]))(prog_name="media-cli")
