@@ -356,7 +356,7 @@ def case_capacity(cfg: Settings, result: CaseResult) -> None:
             f"{message['sid']}/Media/{media}.json"
         )
         env = emu.cli_env(config_dir)
-        rate = result.add(f"{threads} sessions GET Media .json for {seconds:.0f} s", "req/s")
+        rate = result.add(f"{threads} connections GET Media .json for {seconds:.0f} s", "req/s")
         argv = [PYTHON, BASELINES, "capacity", url, str(threads), str(seconds)]
         must(run([PYTHON, BASELINES, "capacity", url, str(threads), "0.5"], env=env), "warm-up")
         for _ in range(cfg.runs):
@@ -374,7 +374,10 @@ def case_capacity(cfg: Settings, result: CaseResult) -> None:
                 at_most=False,
             )
         )
-        result.notes.append("the clients are Python threads on the same 2 cores as the server")
+        result.notes.append(
+            "16 keep-alive http.client connections (threads of one process) on the same "
+            "2 cores as the server"
+        )
 
 
 # -- driver ----------------------------------------------------------------------------------
