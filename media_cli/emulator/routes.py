@@ -733,16 +733,18 @@ class MultipartError(ValueError):
     pass
 
 
+_PARAM: Final = re.compile(r';\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
 def _header_params(value: str) -> tuple[str, dict[str, str]]:
-    main, *rest = value.split(";")
+    """``main; name=value; name="quoted; value"`` (a ``;`` inside quotes is part of the value)."""
+    main, _, _ = value.partition(";")
     params: dict[str, str] = {}
-    for item in rest:
-        name, sep, raw = item.strip().partition("=")
-        if sep:
-            raw = raw.strip()
-            if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-                raw = raw[1:-1].replace('\\"', '"')
-            params[name.strip().lower()] = raw
+    for name, raw in _PARAM.findall(value[len(main) :]):
+        raw = raw.strip()
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+            raw = raw[1:-1].replace('\\"', '"')  # browsers send a backslash as is
+        params[name.lower()] = raw
     return main.strip().lower(), params
 
 
@@ -1532,10 +1534,16 @@ class App:
 
 
 def _disposition(filename: str | None) -> list[tuple[str, str]]:
+    """``inline; filename="…"``, plus RFC 6266 ``filename*`` when the name is not ASCII
+    (header bytes are Latin-1 on the wire: a raw non-ASCII name cannot be sent)."""
     if not filename:
         return []
     safe = filename.replace("\\", "_").replace('"', "_").replace("\r", "").replace("\n", "")
-    return [("Content-Disposition", f'inline; filename="{safe}"')]
+    if safe.isascii():
+        return [("Content-Disposition", f'inline; filename="{safe}"')]
+    fallback = "".join(c if c.isascii() else "_" for c in safe)
+    encoded = quote(filename, safe="")
+    return [("Content-Disposition", f"inline; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")]
 
 
 def _mkstemp(directory: str) -> tuple[int, str]:

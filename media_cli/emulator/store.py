@@ -109,7 +109,10 @@ def parse_datetime(value: str) -> datetime:
         raise ValueError(f"not a date: {value!r}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError as exc:  # 0001-01-01T00:30+01:00 or 9999-12-31T23:00-05:00
+        raise ValueError(f"not a date: {value!r}") from exc
 
 
 def parse_day(value: str) -> date:
