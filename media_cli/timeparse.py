@@ -12,6 +12,8 @@ from media_cli.errors import UsageError
 _DURATION: Final = re.compile(r"^\s*(\d{1,6})\s*(s|m|h|d|w)\s*$", re.IGNORECASE)
 _UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DATE_ONLY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# "UTC+1"/"GMT-5": dateutil reads the sign the POSIX way (GMT+1 = one hour BEHIND UTC).
+_POSIX_OFFSET: Final = re.compile(r"(?i)\b(?:UTC|GMT)\s*[+-]\s*\d")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -43,8 +45,23 @@ def parse_instant(text: str, *, what: str = "date") -> datetime:
     try:
         parsed = dateparser.isoparse(stripped)
     except (ValueError, OverflowError):
+        if _POSIX_OFFSET.search(stripped):
+            raise UsageError(
+                f"invalid {what} {text!r}: 'UTC+N'/'GMT-N' is ambiguous; "
+                "give an offset such as +01:00 or -05:00"
+            ) from None
+        import warnings
+
         try:
-            parsed = dateparser.parse(stripped)
+            with warnings.catch_warnings():
+                # An unknown zone name (CET, PST) would be dropped and the time read as UTC.
+                warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
+                parsed = dateparser.parse(stripped)
+        except dateparser.UnknownTimezoneWarning as exc:
+            raise UsageError(
+                f"invalid {what} {text!r}: unknown time zone name; "
+                "give an offset such as +01:00 or -05:00, or UTC"
+            ) from exc
         except (ValueError, OverflowError, TypeError) as exc:
             raise UsageError(
                 f"invalid {what} {text!r}: expected a date such as 2026-01-31 or "

@@ -1,0 +1,56 @@
+"""Review of purge/delete/list for cron use: each test pins a bug that was found and fixed."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from media_cli.errors import EXIT_USAGE, UsageError
+from media_cli.timeparse import parse_instant
+from tests.support import cli_env, invoke, media_sids, seed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-10 00:00 CET",  # dateutil does not know it: it used to be silently UTC
+        "2026-01-10 00:00 PST",
+        "2026-01-10 00:00 UTC+1",  # POSIX sign: dateutil reads it as 01:00 UTC, not 23:00
+        "2026-01-10 00:00 GMT-5",
+    ],
+)
+def test_ambiguous_or_unknown_time_zones_are_refused(text: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(UsageError, match="--sent-before") as info:
+            parse_instant(text, what="--sent-before")
+    assert info.value.exit_code == EXIT_USAGE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-10 00:00 +0100", "2026-01-09T23:00:00+00:00"),
+        ("Sat, 10 Jan 2026 00:00:00 GMT", "2026-01-10T00:00:00+00:00"),
+        ("2026-01-10 00:00 UTC", "2026-01-10T00:00:00+00:00"),
+    ],
+)
+def test_explicit_offsets_and_utc_names_still_parse(text: str, expected: str) -> None:
+    assert parse_instant(text).isoformat() == expected
+
+
+def test_purge_with_an_unknown_zone_deletes_nothing(emu: dict[str, Any], tmp_path: Path) -> None:
+    # 2026-01-10 00:00 CET is 2026-01-09T23:00Z: a message sent at 23:30Z is after the
+    # cut-off the operator meant. Read as UTC it was purged.
+    seed(emu, {"messages": [{"date_sent": "2026-01-09T23:30:00Z", "media": [{"size": 10}]}]})
+    before = media_sids(emu)
+    result = invoke(
+        ["purge", "--sent-before", "2026-01-10 00:00 CET", "--yes", "--jsonl"],
+        cli_env(emu, tmp_path),
+    )
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert result.stdout == ""
+    assert media_sids(emu) == before
