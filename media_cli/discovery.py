@@ -183,11 +183,15 @@ def iter_account_media(
 def resolve_accounts(
     client: MediaClient, account_sid: str, *, all_subaccounts: bool
 ) -> Iterator[str]:
-    """The account itself, then (with ``--all-subaccounts``) each subaccount it owns."""
+    """The account itself, then (with ``--all-subaccounts``) each subaccount it owns that
+    is not closed (Twilio still lists closed subaccounts; their resources are gone)."""
     check_sid("account", account_sid)
     yield account_sid
     if not all_subaccounts:
         return
     for account in client.iter_accounts():
-        if account.sid != account_sid and account.owner_account_sid == account_sid:
-            yield account.sid
+        if account.sid == account_sid or account.owner_account_sid != account_sid:
+            continue
+        if (account.status or "").lower() == "closed":
+            continue
+        yield account.sid

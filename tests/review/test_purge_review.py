@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from media_cli.errors import EXIT_USAGE, UsageError
 from media_cli.timeparse import parse_instant
-from tests.support import cli_env, invoke, media_sids, seed
+from tests.support import cli_env, faults, invoke, make_client, media_sids, seed
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,52 @@ def test_purge_with_an_unknown_zone_deletes_nothing(emu: dict[str, Any], tmp_pat
     assert result.exit_code == EXIT_USAGE, result.stderr
     assert result.stdout == ""
     assert media_sids(emu) == before
+
+
+def _old_media(info: dict[str, Any], account_sid: str) -> set[str]:
+    created = seed(
+        info,
+        {
+            "messages": [
+                {"account_sid": account_sid, "date_sent": "2025-01-01T00:00:00Z", "media": [{}]}
+            ]
+        },
+    )
+    return {m["sid"] for msg in created["messages"] for m in msg["media"]}
+
+
+def test_all_subaccounts_skips_closed_subaccounts(emu: dict[str, Any], tmp_path: Path) -> None:
+    # Twilio keeps listing a closed subaccount (status "closed") in Accounts.json; its
+    # resources are gone or refused. A nightly purge must not act on it (nor die on it).
+    closed = "AC" + "c" * 32
+    seed(
+        emu,
+        {"accounts": [{"sid": closed, "auth_token": "c" * 32, "parent_sid": emu["account_sid"]}]},
+    )
+    main_doomed = _old_media(emu, emu["account_sid"])
+    closed_media = _old_media(emu, closed)
+    page = make_client(emu).get_json(f"{emu['api_url']}/2010-04-01/Accounts.json")
+    for account in page["accounts"]:
+        if account["sid"] == closed:
+            account["status"] = "closed"
+    faults(
+        emu,
+        [
+            {
+                "listener": "api",
+                "method": "GET",
+                "path": r"/Accounts\.json",
+                "status": 200,
+                "body": json.dumps(page),
+            }
+        ],
+    )
+    before = media_sids(emu)
+    result = invoke(
+        ["purge", "--sent-before", "2026-01-01", "--all-subaccounts", "--yes", "--jsonl"],
+        cli_env(emu, tmp_path),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert {json.loads(line)["sid"] for line in result.stdout.splitlines()} == main_doomed
+    assert media_sids(emu) == before - main_doomed
+    assert closed_media <= media_sids(emu)
