@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from media_cli.client import MediaClient
-from media_cli.errors import UsageError
+from media_cli.errors import NotFoundError, UsageError
 from media_cli.models import Media, Message
 from media_cli.sids import check_sid
 from media_cli.timeparse import iso_utc, now_utc, parse_duration, parse_instant
@@ -147,9 +147,15 @@ def iter_account_media(
     ahead = max(1, concurrency) * 2
 
     def media_of(message: Message) -> list[Media]:
-        return list(
-            client.iter_media(message.account_sid, message.sid, message_date_sent=message.date_sent)
-        )
+        try:
+            return list(
+                client.iter_media(
+                    message.account_sid, message.sid, message_date_sent=message.date_sent
+                )
+            )
+        except NotFoundError:
+            # Deleted since its Messages page was read (by someone else): no media left.
+            return []
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         for account_sid in account_sids:

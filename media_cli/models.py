@@ -57,9 +57,9 @@ class Message:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Message:
         try:
-            num_media = int(str(data.get("num_media") or "0"))
-        except ValueError:
-            num_media = -1  # unknown: list its media rather than risk skipping it
+            num_media = int(str(data["num_media"]))
+        except (KeyError, ValueError):
+            num_media = -1  # unknown (missing, null, malformed): list its media, never skip it
         return cls(
             sid=_sid(data, "message"),
             account_sid=str(data.get("account_sid") or ""),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from media_cli.errors import EXIT_USAGE, UsageError
+from media_cli.models import Message
 from media_cli.timeparse import parse_instant
 from tests.support import cli_env, faults, invoke, make_client, media_sids, seed
 
@@ -104,3 +105,30 @@ def test_all_subaccounts_skips_closed_subaccounts(emu: dict[str, Any], tmp_path:
     assert {json.loads(line)["sid"] for line in result.stdout.splitlines()} == main_doomed
     assert media_sids(emu) == before - main_doomed
     assert closed_media <= media_sids(emu)
+
+
+def test_num_media_missing_is_unknown_not_zero() -> None:
+    base = {"sid": "MM" + "1" * 32, "account_sid": "AC" + "1" * 32}
+    assert Message.from_api({**base, "num_media": "0"}).num_media == 0
+    assert Message.from_api({**base, "num_media": "2"}).num_media == 2
+    # Missing, null or malformed: unknown, so discovery lists the media instead of skipping.
+    assert Message.from_api(base).num_media != 0
+    assert Message.from_api({**base, "num_media": None}).num_media != 0
+    assert Message.from_api({**base, "num_media": "x"}).num_media != 0
+
+
+def test_a_message_deleted_while_purging_is_skipped(emu: dict[str, Any], tmp_path: Path) -> None:
+    # Messages can be deleted by someone else between the Messages page and the media list
+    # (an app's own clean-up, a retention policy): Twilio answers 404 for its media list.
+    # That message has no media left to purge; the run must carry on with the others.
+    gone = seed(emu, {"messages": [{"date_sent": "2025-01-02T00:00:00Z", "media": [{}]}]})[
+        "messages"
+    ][0]["sid"]
+    doomed = _old_media(emu, emu["account_sid"])
+    faults(emu, [{"method": "GET", "path": f"/Messages/{gone}/Media", "status": 404}])
+    result = invoke(
+        ["purge", "--sent-before", "2026-01-01", "--yes", "--jsonl"], cli_env(emu, tmp_path)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert {json.loads(line)["sid"] for line in result.stdout.splitlines()} == doomed
+    assert not doomed & media_sids(emu)
