@@ -146,12 +146,32 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+_BARE_KEY: Final = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _toml_string(key)
+
+
+def _toml_scalar(value: object) -> str | None:
+    """A string, boolean or number as TOML; None for what we do not write (nested values)."""
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)  # repr of inf/nan is TOML's inf/nan too
+    return None
+
+
 def dump_config(data: dict[str, Any]) -> str:
-    """Write the small subset of TOML we use: top-level strings and ``[profiles.NAME]``."""
+    """Write the small subset of TOML we use: top-level scalars and ``[profiles.NAME]``
+    tables of scalars (keys quoted when they need it, so a hand-edited file survives)."""
     lines = ["# media-cli configuration. Secrets are never stored here: they live in the keyring."]
     for key, value in data.items():
-        if isinstance(value, str):
-            lines.append(f"{key} = {_toml_string(value)}")
+        text = _toml_scalar(value)
+        if text is not None:
+            lines.append(f"{_toml_key(key)} = {text}")
     profiles = data.get("profiles")
     if isinstance(profiles, dict):
         for name, section in profiles.items():
@@ -160,8 +180,9 @@ def dump_config(data: dict[str, Any]) -> str:
             lines.append("")
             lines.append(f"[profiles.{_toml_string(name)}]")
             for key, value in section.items():
-                if isinstance(value, str):
-                    lines.append(f"{key} = {_toml_string(value)}")
+                text = _toml_scalar(value)
+                if text is not None:
+                    lines.append(f"{_toml_key(key)} = {text}")
     return "\n".join(lines) + "\n"
 
 
