@@ -13,6 +13,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -534,6 +535,9 @@ class Manifest:
             if self._handle is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._handle = self.path.open("a", encoding="utf-8")
+                if not _ends_a_line(self.path):
+                    # A crash left a torn last line: end it, or this entry would join it.
+                    self._handle.write("\n")
             self._handle.write(line)
             self._handle.flush()
             fd = self._handle.fileno()
@@ -549,6 +553,15 @@ class Manifest:
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
+
+
+def _ends_a_line(path: Path) -> bool:
+    """True when ``path`` is empty or its last byte is a newline."""
+    with path.open("rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 # -- the downloader ------------------------------------------------------------------------
@@ -615,6 +628,10 @@ class Downloader:
         self.sleep = sleep
         self._lock = threading.Lock()
         self._claimed: dict[Path, str] = {}
+        # Media being downloaded now: a second copy of one (a list naming it twice) waits for
+        # the first, then finds it in the manifest, instead of writing the same .part at once.
+        self._busy: set[str] = set()
+        self._idle = threading.Condition(self._lock)
         self._cancelled = threading.Event()
 
     # -- public ----------------------------------------------------------------------
@@ -622,7 +639,8 @@ class Downloader:
     def download(self, media: Media) -> DownloadResult:
         """Download one media. Per-item failures become a "failed" result; AuthError stops."""
         try:
-            return self._download(media)
+            with self._only_one(media.sid):
+                return self._download(media)
         except AuthError:
             raise
         except _Failed as exc:
@@ -634,7 +652,8 @@ class Downloader:
     def download_to(self, media: Media, target: Path) -> DownloadResult:
         """Download one media to an exact path (``-o FILE``), with the same guarantees."""
         try:
-            return self._download(media, explicit=target)
+            with self._only_one(media.sid):
+                return self._download(media, explicit=target)
         except AuthError:
             raise
         except _Failed as exc:
@@ -650,6 +669,22 @@ class Downloader:
     def close(self) -> None:
         if self.manifest is not None:
             self.manifest.close()
+
+    @contextmanager
+    def _only_one(self, sid: str) -> Iterator[None]:
+        """Hold ``sid`` while it downloads; another download of it waits until it is done."""
+        with self._idle:
+            while sid in self._busy:
+                if self._cancelled.is_set():
+                    raise _Failed("interrupted")
+                self._idle.wait(0.2)
+            self._busy.add(sid)
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._busy.discard(sid)
+                self._idle.notify_all()
 
     def _chunks(self, content: Content) -> Iterator[bytes]:
         cancelled = self._cancelled.is_set
@@ -694,11 +729,26 @@ class Downloader:
             on_disk = path.stat().st_size
         except OSError:
             return None
-        if on_disk != entry.size:
+        if on_disk != entry.size or not self._layout_agrees(media, entry):
             return None
         return DownloadResult(
             media, SKIPPED, path, entry.size, entry.sha256, None, entry.content_type
         )
+
+    def _layout_agrees(self, media: Media, entry: ManifestEntry) -> bool:
+        """False when this run's --layout puts the media somewhere other than the manifest's
+        path (a rerun with another layout downloads it there); True when that cannot be told
+        without a metadata request (a date field with no date known)."""
+        if self._needs_metadata(media):
+            return True
+        kinds = {media.content_type, entry.content_type} - {None}
+        for kind in kinds or {None}:
+            try:
+                if self._rel(self._target_for(media, kind)) == entry.path:
+                    return True
+            except UsageError:
+                return True
+        return False
 
     def _existing(self, media: Media, target: Path, ctype: str | None) -> DownloadResult | None:
         """What to do when the final file already exists (None: download over it)."""
@@ -998,7 +1048,7 @@ def media_from_lines(
             ) from exc
         for ref in refs:
             media = media_for(client, ref.account_sid or account_sid, ref.message_sid, ref.sid)
-            stripped = line.strip()
+            stripped = line.lstrip("\ufeff").strip()
             if stripped.startswith("{"):
                 doc = json.loads(stripped)
                 ctype = doc.get("content_type")

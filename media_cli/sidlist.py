@@ -25,9 +25,12 @@ def _bad(line_no: int, why: str) -> UsageError:
 
 
 def parse_media_refs(lines: Iterable[str], *, message_sid: str | None = None) -> Iterator[MediaRef]:
-    """Parse lazily; blank lines and ``#`` comments are skipped; a bad line is a usage error."""
+    """Parse lazily; blank lines and ``#`` comments are skipped; a bad line is a usage error.
+
+    A UTF-8 byte order mark (files saved by Windows tools) and CR/LF line ends are ignored.
+    """
     for line_no, raw in enumerate(lines, start=1):
-        line = raw.strip()
+        line = raw.lstrip("\ufeff").strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("{"):
