@@ -7,12 +7,16 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from media_cli.client import MediaClient
 from media_cli.errors import NotFoundError, UsageError
 from media_cli.models import Media, Message
 from media_cli.sids import check_sid
 from media_cli.timeparse import iso_utc, now_utc, parse_duration, parse_instant
+
+if TYPE_CHECKING:
+    from media_cli.bulk import AdaptiveLimit
 
 
 @dataclass(frozen=True)
@@ -136,26 +140,38 @@ def iter_account_media(
     limit: int | None = None,
     concurrency: int = 8,
     on_message: Callable[[Message], None] | None = None,
+    gate: AdaptiveLimit | None = None,
 ) -> Iterator[Media]:
     """Every media of the matching messages, in message order, fetched ``concurrency`` ahead.
 
     Message pages are sequential (each names the next), but each message's media list is
     independent, so those are fetched in parallel. At most ``2 * concurrency`` messages are
-    held at once: memory stays flat however large the account is.
+    held at once: memory stays flat however large the account is. ``gate``: a limit shared
+    with whoever consumes the media concurrently (purge's deletes), so that together they
+    keep to one number of requests in flight.
     """
     count = 0
     ahead = max(1, concurrency) * 2
 
     def media_of(message: Message) -> list[Media]:
+        if gate is not None:
+            gate.acquire()
+        ok = False
         try:
-            return list(
+            found = list(
                 client.iter_media(
                     message.account_sid, message.sid, message_date_sent=message.date_sent
                 )
             )
+            ok = True
+            return found
         except NotFoundError:
             # Deleted since its Messages page was read (by someone else): no media left.
+            ok = True
             return []
+        finally:
+            if gate is not None:
+                gate.release(ok=ok)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         for account_sid in account_sids:

@@ -165,11 +165,18 @@ def _note_date(summary: PurgeSummary, moment: datetime | None) -> None:
         summary.newest = moment
 
 
-def iter_targets(client: MediaClient, plan: PurgePlan, *, concurrency: int = 8) -> Iterator[Media]:
+def iter_targets(
+    client: MediaClient,
+    plan: PurgePlan,
+    *,
+    concurrency: int = 8,
+    gate: AdaptiveLimit | None = None,
+) -> Iterator[Media]:
     """The plan's media, streamed (discovery holds at most ``2 * concurrency`` messages).
 
     Each media is checked again against the window by its message's date_sent, and against
-    the plan's accounts, so nothing outside the filter can slip through.
+    the plan's accounts, so nothing outside the filter can slip through. ``gate``: the
+    deletes' limit, when deleting while discovering (see iter_account_media).
     """
     accounts = set(plan.accounts)
     for media in iter_account_media(
@@ -179,6 +186,7 @@ def iter_targets(client: MediaClient, plan: PurgePlan, *, concurrency: int = 8) 
         to=plan.to,
         from_=plan.from_,
         concurrency=concurrency,
+        gate=gate,
     ):
         if not plan.window.contains(media.message_date_sent):
             continue

@@ -207,7 +207,8 @@ def purge_media(
                     for result in purger.run(
                         targets
                         if targets is not None
-                        else iter_targets(client, plan, concurrency=concurrency)
+                        # Deleting while discovering: both share the one --concurrency.
+                        else iter_targets(client, plan, concurrency=concurrency, gate=purger.limit)
                     ):
                         bar.advance(result.status)
                         if show_items:

@@ -12,7 +12,7 @@ import pytest
 from media_cli.errors import EXIT_USAGE, UsageError
 from media_cli.models import Message
 from media_cli.timeparse import parse_instant
-from tests.support import cli_env, faults, invoke, make_client, media_sids, seed
+from tests.support import cli_env, control, faults, invoke, make_client, media_sids, seed, stats
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,25 @@ def test_a_message_deleted_while_purging_is_skipped(emu: dict[str, Any], tmp_pat
     assert result.exit_code == 0, result.stderr
     assert {json.loads(line)["sid"] for line in result.stdout.splitlines()} == doomed
     assert not doomed & media_sids(emu)
+
+
+def test_streaming_purge_keeps_to_its_concurrency(emu: dict[str, Any], tmp_path: Path) -> None:
+    # With --yes and no --max-deletes, media are deleted while discovery still lists the
+    # next messages' media. --concurrency is "requests in flight at once": both count.
+    seed(
+        emu,
+        {
+            "messages": [
+                {"date_sent": f"2025-01-{day:02d}T00:00:00Z", "media": [{}]} for day in range(1, 29)
+            ]
+        },
+    )
+    control(emu, "config", {"latency_ms": 30})
+    result = invoke(
+        ["purge", "--sent-before", "2026-01-01", "--yes", "--jsonl", "-j", "3"],
+        cli_env(emu, tmp_path),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 28
+    # 3 media lists or deletes, plus the one Messages page the main thread may be reading.
+    assert stats(emu)["peak_concurrency"] <= 3 + 1
