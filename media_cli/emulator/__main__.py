@@ -22,6 +22,26 @@ def _seed(value: str) -> str | int:
     raise argparse.ArgumentTypeError("use demo, none or a number of messages")
 
 
+def _non_negative(kind: type[int] | type[float]) -> Any:
+    def parse(value: str) -> int | float:
+        try:
+            number = kind(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
+        if not number >= 0:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must not be negative: {value!r}")
+        return number
+
+    return parse
+
+
+def _port(value: str) -> int:
+    port = int(_non_negative(int)(value))
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {value!r}")
+    return port
+
+
 def _now(value: str) -> str:
     try:
         parse_datetime(value)
@@ -36,22 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve a local Twilio-compatible API, MCS and CDN until SIGINT/SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="API port (0: any free port)")
-    parser.add_argument("--mcs-port", type=int, default=0, help="MCS port (0: any free port)")
-    parser.add_argument("--cdn-port", type=int, default=0, help="CDN port (0: any free port)")
+    parser.add_argument("--port", type=_port, default=0, help="API port (0: any free port)")
+    parser.add_argument("--mcs-port", type=_port, default=0, help="MCS port (0: any free port)")
+    parser.add_argument("--cdn-port", type=_port, default=0, help="CDN port (0: any free port)")
     parser.add_argument(
         "--seed", type=_seed, default="none", help="demo, none, or N (demo data with N messages)"
     )
-    parser.add_argument("--latency-ms", type=float, default=0, help="delay added to every answer")
+    parser.add_argument(
+        "--latency-ms", type=_non_negative(float), default=0, help="delay added to every answer"
+    )
     parser.add_argument(
         "--max-concurrency",
-        type=int,
+        type=_non_negative(int),
         default=0,
         help="429 above N requests in flight (0: no limit)",
     )
     parser.add_argument("--redirect-status", type=int, choices=(302, 307), default=307)
     parser.add_argument(
-        "--retry-after", type=float, default=None, help="send Retry-After (seconds) with 429s"
+        "--retry-after",
+        type=_non_negative(float),
+        default=None,
+        help="send Retry-After (seconds) with 429s",
     )
     parser.add_argument(
         "--url-ttl", type=float, default=4 * 3600.0, help="lifetime of signed CDN URLs (seconds)"

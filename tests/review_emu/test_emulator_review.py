@@ -121,3 +121,30 @@ def test_out_of_range_date_filter_is_400_not_500(emu: dict[str, Any], value: str
         assert status in (200, 400), (key, data)
         if status == 400:
             assert json.loads(data)["code"] == 20001
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--latency-ms", "-5"],
+        ["--max-concurrency", "-1"],
+        ["--retry-after", "-1"],
+        ["--port", "70000"],
+        ["--cdn-port", "-1"],
+        ["--latency-ms", "nan"],
+    ],
+)
+def test_python_m_emulator_refuses_bad_numbers_as_usage(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m media_cli.emulator --latency-ms -5`` (or a port over 65535) used to die
+    with a ValueError/OverflowError traceback instead of a usage error."""
+    from media_cli.emulator.__main__ import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert argv[0] in captured.err
+    assert captured.out == ""
