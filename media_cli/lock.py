@@ -10,8 +10,8 @@ from media_cli.errors import LockedError, MediaCliError
 
 
 def lock_path_for(config_dir: Path, account_sid: str) -> Path:
-    """``<config_dir>/locks/<account_sid>.lock``."""
-    return config_dir / "locks" / f"{account_sid}.lock"
+    """``<config_dir>/locks/<account_sid>.lock`` (hex in lower case: one account, one lock)."""
+    return config_dir / "locks" / f"{account_sid[:2]}{account_sid[2:].lower()}.lock"
 
 
 class FileLocks:

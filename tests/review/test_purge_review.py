@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from media_cli.errors import EXIT_USAGE, UsageError
+from media_cli.errors import EXIT_USAGE, LockedError, UsageError
+from media_cli.lock import FileLocks, lock_path_for
 from media_cli.models import Message
 from media_cli.timeparse import parse_instant
 from tests.support import cli_env, control, faults, invoke, make_client, media_sids, seed, stats
@@ -154,3 +155,15 @@ def test_streaming_purge_keeps_to_its_concurrency(emu: dict[str, Any], tmp_path:
     assert len(result.stdout.splitlines()) == 28
     # 3 media lists or deletes, plus the one Messages page the main thread may be reading.
     assert stats(emu)["peak_concurrency"] <= 3 + 1
+
+
+def test_one_account_one_lock_whatever_the_case_of_its_sid(tmp_path: Path) -> None:
+    # check_sid accepts upper-case hex; "ACAB…" and "ACab…" name one account, and two
+    # cron entries spelling it differently must still exclude each other.
+    upper, lower = "AC" + "AB" * 16, "AC" + "ab" * 16
+    assert lock_path_for(tmp_path, upper) == lock_path_for(tmp_path, lower)
+    assert lock_path_for(tmp_path, lower) != lock_path_for(tmp_path, "AC" + "cd" * 16)
+    with FileLocks() as first:
+        first.acquire([lock_path_for(tmp_path, upper)])
+        with pytest.raises(LockedError):
+            FileLocks().acquire([lock_path_for(tmp_path, lower)])
