@@ -994,13 +994,19 @@ def stream_media(
     report = on_bytes or _noop
     digest = hashlib.sha256()
     size = 0
-    with open_media_content(
-        client,
-        media,
-        not_found_retries=not_found_retries,
-        not_found_delay=not_found_delay,
-        sleep=sleep,
-    ) as content:
+    try:
+        opened = open_media_content(
+            client,
+            media,
+            not_found_retries=not_found_retries,
+            not_found_delay=not_found_delay,
+            sleep=sleep,
+        )
+    except DownloadError as exc:
+        if isinstance(exc.__cause__, NotFoundError):
+            raise exc.__cause__ from None  # one media, not found: exit 3 like fetch
+        raise
+    with opened as content:
         expected = content.content_length
         ctype = content.content_type or media.content_type
         for chunk in content.iter_chunks(CHUNK_SIZE):

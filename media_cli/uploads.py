@@ -191,7 +191,8 @@ class ProgressReader:
 
     It has ``__len__`` (requests sends it as Content-Length) and no ``__iter__``/``tell`` (so
     requests neither chunks it nor subtracts a position). A file that shrinks while it is sent
-    raises MediaCliError rather than sending a body shorter than the declared length.
+    raises MediaCliError rather than sending a body shorter than the declared length; one
+    that grew raises too, rather than uploading only its first ``size`` bytes.
     """
 
     def __init__(
@@ -220,9 +221,22 @@ class ProgressReader:
                 f"{self.size} bytes read)"
             )
         self.bytes_read += len(data)
+        if self.bytes_read == self.size and self._grew():
+            # Raised before the last bytes go out: the server never sees a whole body.
+            raise MediaCliError(
+                f"the file grew while it was being uploaded (it had {self.size} bytes when "
+                "checked); upload it again once it is complete"
+            )
         if self.on_bytes is not None:
             self.on_bytes(len(data))
         return data
+
+    def _grew(self) -> bool:
+        """True when the open file is now longer than the size it was checked at."""
+        try:
+            return os.fstat(self._file.fileno()).st_size > self.size
+        except (AttributeError, OSError, ValueError):
+            return False  # not a real file (BytesIO): nothing on disk to compare with
 
     def close(self) -> None:
         self._file.close()
