@@ -8,6 +8,7 @@ import mimetypes
 import os
 import queue
 import re
+import stat
 import string
 import threading
 import time
@@ -356,7 +357,9 @@ def _write_part(
     size = 0
     handle: IO[bytes]
     if resume_from > 0:
-        handle = open(part, "r+b")  # noqa: SIM115 -- closed in the finally below
+        # Never through a symlink: a .part planted as a link would have its target written.
+        fd = os.open(part, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+        handle = os.fdopen(fd, "r+b")
         try:
             while size < resume_from:
                 block = handle.read(min(CHUNK_SIZE, resume_from - size))
@@ -373,7 +376,9 @@ def _write_part(
             handle.close()
             raise
     else:
-        handle = open(part, "wb")  # noqa: SIM115 -- closed in the finally below
+        # A fresh file, never an existing one (O_EXCL does not follow a planted symlink).
+        part.unlink(missing_ok=True)
+        handle = open(part, "xb")  # noqa: SIM115 -- closed in the finally below
     try:
         write = handle.write
         update = digest.update
@@ -1073,10 +1078,12 @@ def media_from_lines(
 
 
 def _part_size(target: Path) -> int:
+    """The bytes of ``target``'s .part to resume from; 0 if none or not a regular file."""
     try:
-        return part_path(target).stat().st_size
+        info = part_path(target).lstat()
     except OSError:
         return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
 def _both(

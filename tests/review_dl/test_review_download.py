@@ -114,3 +114,24 @@ def test_rerun_with_another_layout_puts_files_where_the_layout_says(
     assert hashlib.sha256(wanted.read_bytes()).hexdigest() == digest
     third = invoke(args, env)  # and now the manifest knows the new path: skipped
     assert [r["status"] for r in _jsonl(third.stdout)] == ["skipped"]
+
+
+@pytest.mark.parametrize("resume", [False, True], ids=["fresh", "resume"])
+def test_a_part_symlink_inside_the_directory_is_not_written_through(
+    emu: dict[str, Any], tmp_path: Path, resume: bool
+) -> None:
+    """NAME.part was opened following symlinks: a .part planted in a shared -d as a link to a
+    file outside it had that file overwritten with the media, and the link renamed into place."""
+    message, sid, digest = _one(emu, 3000)
+    out = tmp_path / "out"
+    (out / message).mkdir(parents=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    (out / message / f"{sid}.jpg.part").symlink_to(victim)
+    args = ["download", message, "-d", str(out), "--jsonl", *(["--resume"] if resume else [])]
+    result = invoke(args, cli_env(emu, tmp_path))
+    assert victim.read_bytes() == b"precious"
+    assert result.exit_code == 0, result.stderr
+    final = out / message / f"{sid}.jpg"
+    assert not final.is_symlink()
+    assert hashlib.sha256(final.read_bytes()).hexdigest() == digest
