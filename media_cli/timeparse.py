@@ -32,6 +32,12 @@ def parse_duration(text: str) -> timedelta:
         raise UsageError(f"invalid duration {text!r}: too large") from exc
 
 
+_YEAR_OR_MONTH: Final = re.compile(r"^\d{4}(-?\d{2})?$")
+# Two defaults that differ in year, month and day (see parse_instant).
+_DEFAULT_A: Final = datetime(2001, 1, 1)
+_DEFAULT_B: Final = datetime(2002, 2, 2)
+
+
 def parse_instant(text: str, *, what: str = "date") -> datetime:
     """A user's date or date-time, UTC unless it carries an offset, as an aware UTC datetime.
 
@@ -42,6 +48,10 @@ def parse_instant(text: str, *, what: str = "date") -> datetime:
     stripped = text.strip()
     if not stripped:
         raise UsageError(f"invalid {what}: empty")
+    if _YEAR_OR_MONTH.match(stripped):  # ISO allows "2026" and "2026-01"; a cut-off should not
+        raise UsageError(
+            f"invalid {what} {text!r}: give a full date (year, month and day), such as 2026-01-31"
+        )
     try:
         parsed = dateparser.isoparse(stripped)
     except (ValueError, OverflowError):
@@ -56,7 +66,15 @@ def parse_instant(text: str, *, what: str = "date") -> datetime:
             with warnings.catch_warnings():
                 # An unknown zone name (CET, PST) would be dropped and the time read as UTC.
                 warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
-                parsed = dateparser.parse(stripped)
+                parsed = dateparser.parse(stripped, default=_DEFAULT_A)
+                # dateutil fills what the text leaves out from its default: "5" would be
+                # the 5th of this month, "10:00" today. A second parse with another default
+                # shows whether year, month and day were all given.
+                if dateparser.parse(stripped, default=_DEFAULT_B).date() != parsed.date():
+                    raise UsageError(
+                        f"invalid {what} {text!r}: give a full date (year, month and day), "
+                        "such as 2026-01-31"
+                    )
         except dateparser.UnknownTimezoneWarning as exc:
             raise UsageError(
                 f"invalid {what} {text!r}: unknown time zone name; "

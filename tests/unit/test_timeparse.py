@@ -70,7 +70,23 @@ def test_parse_instant(text: str, expected: datetime) -> None:
     assert parsed.tzinfo is UTC
 
 
-@pytest.mark.parametrize("text", ["", "   ", "yesterday-ish", "2026-13-45", "not a date"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "yesterday-ish",
+        "2026-13-45",
+        "not a date",
+        # Incomplete dates that dateutil or ISO would complete silently: refused.
+        "5",
+        "10:00",
+        "January 2026",
+        "2026",
+        "2026-01",
+        "202601",
+    ],
+)
 def test_bad_instants_are_usage_errors(text: str) -> None:
     with pytest.raises(UsageError, match="--sent-before"):
         parse_instant(text, what="--sent-before")
