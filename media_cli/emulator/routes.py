@@ -1534,16 +1534,16 @@ class App:
 
 
 def _disposition(filename: str | None) -> list[tuple[str, str]]:
-    """``inline; filename="…"``, plus RFC 6266 ``filename*`` when the name is not ASCII
-    (header bytes are Latin-1 on the wire: a raw non-ASCII name cannot be sent)."""
+    """``inline; filename="…"`` with printable ASCII, plus RFC 6266 ``filename*`` carrying the
+    exact name when it had to be changed (non-ASCII, control characters, quotes, backslashes):
+    header bytes are Latin-1 on the wire and field values may not hold control characters."""
     if not filename:
         return []
-    safe = filename.replace("\\", "_").replace('"', "_").replace("\r", "").replace("\n", "")
-    if safe.isascii():
+    safe = "".join(c if " " <= c < "\x7f" and c not in '"\\' else "_" for c in filename)
+    if safe == filename:
         return [("Content-Disposition", f'inline; filename="{safe}"')]
-    fallback = "".join(c if c.isascii() else "_" for c in safe)
     encoded = quote(filename, safe="")
-    return [("Content-Disposition", f"inline; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")]
+    return [("Content-Disposition", f"inline; filename=\"{safe}\"; filename*=UTF-8''{encoded}")]
 
 
 def _mkstemp(directory: str) -> tuple[int, str]:

@@ -148,3 +148,17 @@ def test_python_m_emulator_refuses_bad_numbers_as_usage(
     assert "Traceback" not in captured.err
     assert argv[0] in captured.err
     assert captured.out == ""
+
+
+@pytest.mark.parametrize("name", ["a\x00b.jpg", "esc\x1b[31m.png", 'q"uote.gif', "back\\slash.pdf"])
+def test_control_characters_never_reach_the_disposition_header(
+    emu: dict[str, Any], name: str
+) -> None:
+    """Control characters (NUL, ESC) in a chat filename used to go raw into the
+    Content-Disposition header; the exact name now travels percent-encoded in filename*."""
+    item = _upload(emu, b"payload", "image/png", "?Filename=" + urllib.parse.quote(name))
+    status, headers, data = _call(emu["mcs_url"], "GET", item["links"]["content"], emu)
+    assert (status, data) == (200, b"payload")
+    disposition = headers["content-disposition"]
+    assert all(" " <= c < "\x7f" for c in disposition)
+    assert disposition.endswith("filename*=UTF-8''" + urllib.parse.quote(name, safe=""))
