@@ -143,6 +143,9 @@ class RateLimiter:
             time.sleep(delay)
 
 
+MAX_DELAYED: Final = 10_000
+
+
 def run_pool(
     items: Iterable[T],
     work: Callable[[T], R | Later[T]],
@@ -189,7 +192,9 @@ def run_pool(
                 now = clock()
                 while delayed and delayed[0][0] <= now and len(pending) < ahead:
                     pending.append(pool.submit(gated, heapq.heappop(delayed)[2]))
-                while not exhausted and len(pending) < ahead:
+                # While many items wait to be retried (Twilio answering 20009 to most of a
+                # plan), take no new ones: memory stays bounded by MAX_DELAYED.
+                while not exhausted and len(pending) < ahead and len(delayed) < MAX_DELAYED:
                     try:
                         item = next(source)
                     except StopIteration:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -113,6 +114,42 @@ def test_run_pool_waits_for_delayed_items() -> None:
 
     assert list(run_pool([1], work, concurrency=1, sleep=sleep, clock=lambda: now[0])) == [2]
     assert slept == [5.0]
+
+
+def test_run_pool_takes_no_new_items_while_many_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twilio answering 20009 to everything must not pull the whole plan into memory."""
+    import media_cli.bulk as bulk
+
+    monkeypatch.setattr(bulk, "MAX_DELAYED", 5)
+    now = [0.0]
+    pulled: list[int] = []
+    waiting_at_pull: list[int] = []
+    waiting = [0]
+
+    def source() -> Iterator[tuple[int, int]]:
+        for n in range(40):
+            pulled.append(n)
+            waiting_at_pull.append(waiting[0])
+            yield (n, 1)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    def work(item: tuple[int, int]) -> int | Later[tuple[int, int]]:
+        n, attempt = item
+        if attempt == 1:
+            with lock:
+                waiting[0] += 1
+            return Later((n, 2), 1.0)
+        with lock:
+            waiting[0] -= 1
+        return n
+
+    lock = threading.Lock()
+    results = list(run_pool(source(), work, concurrency=1, sleep=sleep, clock=lambda: now[0]))
+    assert sorted(results) == list(range(40))
+    # Each new item was taken while at most MAX_DELAYED (+ the two in flight) were waiting.
+    assert max(waiting_at_pull) <= 5 + 2
 
 
 def test_summary_line_and_counts() -> None:
