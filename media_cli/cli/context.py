@@ -64,6 +64,14 @@ class AppContext:
             from media_cli.credentials import resolve_credentials
 
             self._credentials = resolve_credentials(self.settings())
+            source = self._credentials.secret_source
+            if self.options.profile and source.startswith("env:"):
+                # DESIGN's order puts env credentials before any profile; say so, since
+                # someone who typed --profile probably expected that profile's account.
+                self.streams.warn(
+                    f"media-cli: warning: {source[4:]} and the other TWILIO_* variables "
+                    f"take precedence over --profile {self.options.profile}"
+                )
             if self.options.debug:
                 for key, value in self._credentials.describe().items():
                     self.debug(f"credentials: {key} = {value}")

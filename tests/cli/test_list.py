@@ -182,3 +182,19 @@ def test_unreachable_api_exit_5(emu: dict[str, Any], tmp_path: Path) -> None:
 def test_limit_across_account(seeded: dict[str, Any], tmp_path: Path) -> None:
     result = invoke(["list", "--limit", "1", "--json"], cli_env(seeded["emu"], tmp_path))
     assert len(json.loads(result.stdout)) == 1
+
+
+def test_env_credentials_over_an_explicit_profile_are_announced(
+    emu: dict[str, Any], tmp_path: Path
+) -> None:
+    """DESIGN's order puts env before any profile: --profile does not win, and says so."""
+    empty = seed(emu, {"messages": [{"date_sent": "2026-01-05T10:00:00Z", "media": []}]})
+    sid = empty["messages"][0]["sid"]
+    result = invoke(["--profile", "work", "list", sid, "--json"], cli_env(emu, tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert "TWILIO_AUTH_TOKEN" in result.stderr
+    assert "--profile work" in result.stderr
+    assert emu["auth_token"] not in result.stderr
+    quiet = invoke(["--quiet", "--profile", "work", "list", sid], cli_env(emu, tmp_path))
+    assert quiet.stderr == ""
