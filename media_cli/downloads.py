@@ -617,6 +617,10 @@ class Downloader:
         self.base = directory.resolve()
         self.layout = layout
         self.fields = layout_fields(layout)
+        # A whole {sid} (no spec such as {sid:.4}) makes every media's path its own.
+        self._unique_paths = any(
+            name == "sid" and not spec for _, name, spec, _ in string.Formatter().parse(layout)
+        )
         check_layout(layout, directory)
         # durable: each file and manifest line is fsync'd (survives a power loss).
         self.durable = durable
@@ -769,6 +773,8 @@ class Downloader:
         raise _Failed(f"exists: {target} (use --skip-existing or --clobber)")
 
     def _claim(self, target: Path, sid: str) -> None:
+        if self._unique_paths:
+            return  # no two media share a SID: nothing to remember (millions of paths)
         with self._lock:
             owner = self._claimed.setdefault(target, sid)
         if owner == sid:

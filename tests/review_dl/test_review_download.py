@@ -135,3 +135,33 @@ def test_a_part_symlink_inside_the_directory_is_not_written_through(
     final = out / message / f"{sid}.jpg"
     assert not final.is_symlink()
     assert hashlib.sha256(final.read_bytes()).hexdigest() == digest
+
+
+def test_claims_are_kept_only_when_the_layout_can_collide(
+    emu: dict[str, Any], tmp_path: Path
+) -> None:
+    """Every target path was kept for the whole run (~750 bytes each: gigabytes over millions
+    of files) even when the layout has {sid}, which no two media share. A layout without it
+    still fails the second media that maps to a taken path."""
+    from media_cli.downloads import Downloader
+    from tests.support import make_client
+
+    media = [{"content_type": "image/png", "size": 100 + i} for i in range(3)]
+    message = seed(emu, {"messages": [{"media": media}]})["messages"][0]["sid"]
+    client = make_client(emu)
+    items = list(client.iter_media(emu["account_sid"], message))
+    with Downloader(client, directory=tmp_path / "a", manifest_path=None) as downloader:
+        assert [downloader.download(m).status for m in items] == ["downloaded"] * 3
+        assert len(downloader._claimed) == 0
+    layout = "{message_sid}/photo{ext}"
+    with Downloader(
+        client, directory=tmp_path / "b", layout=layout, manifest_path=None
+    ) as downloader:
+        results = [downloader.download(m) for m in items]
+    assert [r.status for r in results] == ["downloaded", "failed", "failed"]
+    assert all("include {sid}" in (r.error or "") for r in results[1:])
+    cut = "{message_sid}/{sid:.2}{ext}"  # every SID starts with ME: all map to ME.png
+    with Downloader(
+        client, directory=tmp_path / "c", layout=cut, manifest_path=None, clobber=True
+    ) as dl:
+        assert [dl.download(m).status for m in items] == ["downloaded", "failed", "failed"]
