@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 
 from media_cli.streams import Streams
 from media_cli.timeparse import parse_twilio_date
@@ -97,8 +97,19 @@ def human_bytes(size: int | None) -> str:
     return f"{size} B"  # pragma: no cover
 
 
+# A table on a terminal is printed in blocks of this many rows, so a huge run on a
+# terminal never holds more than one block.
+TABLE_BLOCK: Final = 1000
+
+
 class ItemWriter:
-    """Writes items as they arrive: JSONL and TSV stream, JSON and tables collect then print."""
+    """Writes items as they arrive, holding none of them for long.
+
+    JSONL and TSV print a line per item. JSON streams one array, element by element, in the
+    same layout as ``json.dumps(items, indent=2)``; if the command fails half-way, the error
+    boundary closes the array (``Streams.close_open_output``) so stdout stays valid JSON.
+    Tables print in blocks of TABLE_BLOCK rows.
+    """
 
     def __init__(
         self,
@@ -114,6 +125,7 @@ class ItemWriter:
         self.empty_message = empty_message
         self.count = 0
         self._rows: list[dict[str, Any]] = []
+        self._array_open = False
 
     def write(self, item: dict[str, Any]) -> None:
         self.count += 1
@@ -124,16 +136,39 @@ class ItemWriter:
         elif self.mode is OutputMode.TSV:
             out.write("\t".join(_tsv_cell(item.get(c.key)) for c in self.columns) + "\n")
             out.flush()
+        elif self.mode is OutputMode.JSON:
+            element = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            if self._array_open:
+                out.write(",\n  " + element)
+            else:
+                out.write("[\n  " + element)
+                self._array_open = True
+                self.streams.open_outputs.append(self._close_array)
+            out.flush()
         else:
             self._rows.append(item)
+            if len(self._rows) >= TABLE_BLOCK:
+                print_table(self.streams, self.columns, self._rows)
+                self._rows = []
+
+    def _close_array(self) -> None:
+        if self._array_open:
+            self.streams.stdout.write("\n]\n")
+            self.streams.stdout.flush()
+            self._array_open = False
 
     def finish(self) -> None:
         out = self.streams.stdout
         if self.mode is OutputMode.JSON:
-            out.write(json.dumps(self._rows, indent=2, ensure_ascii=False) + "\n")
-            out.flush()
+            if self._array_open:
+                self._close_array()
+                self.streams.open_outputs.remove(self._close_array)
+            else:
+                out.write("[]\n")
+                out.flush()
         elif self.mode is OutputMode.TABLE and self._rows:
             print_table(self.streams, self.columns, self._rows)
+            self._rows = []
         if self.count == 0 and self.streams.stderr_is_tty and not self.mode.is_json:
             self.streams.warn(self.empty_message)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
@@ -32,6 +33,9 @@ class Streams:
     no_prompt: bool = False
     quiet: bool = False
     environ: dict[str, str] = field(default_factory=dict)
+    # Closers for output documents still open on stdout (a streamed JSON array): the error
+    # boundary runs them so that stdout stays valid when a command fails half-way.
+    open_outputs: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _out_console: Console | None = field(default=None, repr=False)
     _err_console: Console | None = field(default=None, repr=False)
 
@@ -95,6 +99,11 @@ class Streams:
                 highlight=False,
             )
         return self._err_console
+
+    def close_open_output(self) -> None:
+        """Close any document left open on stdout (see ``open_outputs``)."""
+        while self.open_outputs:
+            self.open_outputs.pop()()
 
     def warn(self, message: str) -> None:
         """One line of human text on stderr, unless --quiet."""

@@ -43,6 +43,15 @@ def _wants_json(args: Sequence[str]) -> bool:
     return False
 
 
+def _close_output(ctx: click_core.Context) -> AppContext | None:
+    """The run's AppContext, after closing any document left open on stdout (a streamed
+    JSON array), so that stdout stays valid JSON when a command fails half-way."""
+    app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else None
+    if app_ctx is not None:
+        app_ctx.streams.close_open_output()
+    return app_ctx
+
+
 class MediaCliGroup(TyperGroup):
     """Maps every error to its exit code in one place (gh's ghcmd, httpie's raw_main)."""
 
@@ -52,7 +61,7 @@ class MediaCliGroup(TyperGroup):
         except (typer.Exit, typer.Abort, click_exc.ClickException):
             raise
         except MediaCliError as exc:
-            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            app_ctx = _close_output(ctx)
             if app_ctx is not None and app_ctx.options.debug and exc.exit_code == EXIT_ERROR:
                 import traceback
 
@@ -60,12 +69,12 @@ class MediaCliGroup(TyperGroup):
             _report(app_ctx, exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            app_ctx = _close_output(ctx)
             err = app_ctx.streams.stderr if app_ctx else sys.stderr
             print("media-cli: interrupted", file=err, flush=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
-            app_ctx = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            app_ctx = _close_output(ctx)
             if app_ctx is not None and app_ctx.options.debug:
                 raise
             wrapped = MediaCliError(

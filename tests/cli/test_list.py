@@ -198,3 +198,34 @@ def test_env_credentials_over_an_explicit_profile_are_announced(
     assert emu["auth_token"] not in result.stderr
     quiet = invoke(["--quiet", "--profile", "work", "list", sid], cli_env(emu, tmp_path))
     assert quiet.stderr == ""
+
+
+def test_json_stays_valid_when_the_listing_fails_half_way(
+    emu: dict[str, Any], tmp_path: Path
+) -> None:
+    """--json streams its array; when a later page fails, stdout is still one JSON document."""
+    from tests.support import faults
+
+    created = seed(
+        emu,
+        {
+            "messages": [
+                {
+                    "date_sent": "2026-01-05T10:00:00Z",
+                    "media": [{"content_type": "image/gif", "size": 8}] * 3,
+                }
+            ]
+        },
+    )
+    message = created["messages"][0]
+    # The second page (it carries a PageToken) fails for good.
+    faults(emu, [{"method": "GET", "path": "Media\\.json.*PageToken", "action": "status",
+                  "status": 500}])  # fmt: skip
+    env = cli_env(emu, tmp_path, MEDIA_CLI_RETRIES="2")
+    result = invoke(["list", message["sid"], "--json", "--page-size", "2"], env)
+    assert result.exit_code == 5
+    items = json.loads(result.stdout)
+    assert len(items) == 2
+    assert {i["sid"] for i in items} <= {m["sid"] for m in message["media"]}
+    error = json.loads(result.stderr.strip().splitlines()[-1])["error"]
+    assert error["status"] == 500

@@ -110,13 +110,50 @@ def test_json_is_one_indented_document() -> None:
     streams = Streams.for_test(tty=True)
     writer = ItemWriter(streams, OutputMode.JSON, MEDIA_COLUMNS)
     writer.write(ITEM)
+    assert out(streams).startswith("[\n  {")  # streamed as items arrive, not collected
     writer.write({"sid": ME, "x": "ü"})
-    assert out(streams) == ""  # collected until finish
     writer.finish()
     assert json.loads(out(streams)) == [ITEM, {"sid": ME, "x": "ü"}]
-    assert out(streams).startswith("[\n  {")
+    # The same bytes json.dumps(indent=2) gives for the whole list.
+    assert (
+        out(streams)
+        == json.dumps([ITEM, {"sid": ME, "x": "ü"}], indent=2, ensure_ascii=False) + "\n"
+    )
     assert "ü" in out(streams)
     assert not ANSI.search(out(streams))
+    assert streams.open_outputs == []
+
+
+def test_json_left_open_by_a_failure_is_closed_by_the_boundary() -> None:
+    streams = Streams.for_test()
+    writer = ItemWriter(streams, OutputMode.JSON, MEDIA_COLUMNS)
+    writer.write(ITEM)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out(streams))
+    streams.close_open_output()  # what the error boundary does
+    assert json.loads(out(streams)) == [ITEM]
+
+
+def test_empty_json_is_an_empty_array() -> None:
+    streams = Streams.for_test()
+    writer = ItemWriter(streams, OutputMode.JSON, MEDIA_COLUMNS)
+    writer.finish()
+    assert out(streams) == "[]\n"
+
+
+def test_a_huge_table_is_printed_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import media_cli.render as render
+
+    monkeypatch.setattr(render, "TABLE_BLOCK", 3)
+    streams = Streams.for_test(tty=True)
+    writer = ItemWriter(streams, OutputMode.TABLE, MEDIA_COLUMNS)
+    for _ in range(3):
+        writer.write(ITEM)
+    assert out(streams).count("MESSAGE") == 1  # the first block is out before the run ends
+    writer.write(ITEM)
+    assert out(streams).count("MESSAGE") == 1
+    writer.finish()
+    assert out(streams).count("MESSAGE") == 2
 
 
 def test_jsonl_is_one_compact_object_per_line_as_items_arrive() -> None:
