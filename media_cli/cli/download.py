@@ -19,7 +19,7 @@ from media_cli.cli.options import (
     SentBeforeOpt,
     ToOpt,
 )
-from media_cli.errors import PartialFailureError, UsageError
+from media_cli.errors import NotFoundError, PartialFailureError, UsageError
 
 if TYPE_CHECKING:
     from media_cli.models import Media
@@ -310,6 +310,13 @@ def download_media(
         f"downloaded {counts['downloaded']} ({total_bytes / 1048576:.1f} MiB), "
         f"skipped {counts['skipped']}, failed {counts['failed']} in {elapsed:.1f} s"
     )
+    if media_sid is not None and failures and failures[0].error == "not found":
+        # One named media that does not exist: exit 3, like fetch and -o -.
+        raise NotFoundError(
+            f"media {media_sid} of message {message_sid} was not found",
+            status=404,
+            twilio_code=20404,
+        )
     if counts["failed"]:
         raise PartialFailureError(
             f"{counts['failed']} of {sum(counts.values())} downloads failed",

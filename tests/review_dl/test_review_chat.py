@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -38,3 +39,18 @@ def test_stdout_download_of_a_missing_media_exits_3(emu: dict[str, Any], tmp_pat
     result = invoke(["download", message, missing, "-o", "-", "--not-found-tries", "1"], env)
     assert result.exit_code == 3, result.stderr
     assert result.stdout_bytes == b""
+
+
+@pytest.mark.parametrize("target", ["file", "dir"])
+def test_one_named_missing_media_exits_3(emu: dict[str, Any], tmp_path: Path, target: str) -> None:
+    """`download MM ME -o FILE` and `download MM ME -d DIR` of a missing media exit 3, like
+    fetch; the one result is still printed as failed in JSON modes."""
+    created = seed(emu, {"messages": [{"media": [{"content_type": "image/png", "size": 10}]}]})
+    message = created["messages"][0]["sid"]
+    missing = "ME" + "0" * 32
+    where = ["-o", str(tmp_path / "x.png")] if target == "file" else ["-d", str(tmp_path / "d")]
+    args = ["download", message, missing, *where, "--not-found-tries", "1", "--jsonl"]
+    result = invoke(args, cli_env(emu, tmp_path))
+    assert result.exit_code == 3, result.stderr
+    assert json.loads(result.stdout)["status"] == "failed"
+    assert json.loads(result.stderr.strip().splitlines()[-1])["error"]["code"] == "not_found"
