@@ -204,17 +204,29 @@ def purge_media(
                     targets = spool
                 total = spool.count if targets is not None else None
                 with item_progress(streams, total=total, description="purging") as bar:
-                    for result in purger.run(
-                        targets
-                        if targets is not None
-                        # Deleting while discovering: both share the one --concurrency.
-                        else iter_targets(client, plan, concurrency=concurrency, gate=purger.limit)
-                    ):
-                        bar.advance(result.status)
-                        if show_items:
-                            writer.write(result.to_json())
-                        if result.status == "failed":
-                            streams.warn(f"media-cli: {result.sid} not purged: {result.error}")
+                    try:
+                        for result in purger.run(
+                            targets
+                            if targets is not None
+                            # Deleting while discovering: both share the one --concurrency.
+                            else iter_targets(
+                                client, plan, concurrency=concurrency, gate=purger.limit
+                            )
+                        ):
+                            bar.advance(result.status)
+                            if show_items:
+                                writer.write(result.to_json())
+                            if result.status == "failed":
+                                streams.warn(f"media-cli: {result.sid} not purged: {result.error}")
+                    except KeyboardInterrupt:
+                        # What was done so far, for the log; a rerun finishes the job.
+                        print(
+                            f"interrupted: {purger.summary.line()} (deletes in flight may "
+                            "have completed; re-run the same command to finish)",
+                            file=streams.stderr,
+                            flush=True,
+                        )
+                        raise
                 if show_items:
                     writer.finish()
         finally:
