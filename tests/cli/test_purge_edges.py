@@ -1,4 +1,4 @@
-"""Review of purge/delete/list for cron use: each test pins a bug that was found and fixed."""
+"""purge, delete and list at their edges: time zones, closed subaccounts, lost messages, locks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Adversarial review of chat uploads and of `download -o -` exit codes."""
+"""Chat uploads of files that change, and exit codes of one named media that is missing."""
 
 from __future__ import annotations
 

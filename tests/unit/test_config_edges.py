@@ -1,4 +1,4 @@
-"""Adversarial review of the config file: hand-edited files survive `auth login`."""
+"""The config file: hand-edited files survive a rewrite by `auth login`."""
 
 from __future__ import annotations
 

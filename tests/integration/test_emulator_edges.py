@@ -1,4 +1,4 @@
-"""Adversarial review of the emulator: edge cases found failing, each kept as a regression test."""
+"""The emulator at its edges: odd filenames, quoted multipart names, dates out of range."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Adversarial review of `download`: duplicates, torn manifests, layouts, list encodings."""
+"""`download` at its edges: duplicates, torn manifests, layout changes, list encodings, symlinks."""
 
 from __future__ import annotations
 
