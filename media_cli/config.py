@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -254,6 +255,7 @@ def load_settings(
     """
     env = os.environ if environ is None else environ
     directory = config_dir(dict(env))
+    data = read_config(directory / CONFIG_FILE_NAME)
     # typer merges an option's env var into the flag value; name the env var when it matches.
     if profile:
         chosen_profile = profile
@@ -263,14 +265,13 @@ def load_settings(
     elif env.get("MEDIA_CLI_PROFILE"):
         chosen_profile, profile_source = env["MEDIA_CLI_PROFILE"], "env:MEDIA_CLI_PROFILE"
     else:
-        data_for_default = read_config(directory / CONFIG_FILE_NAME)
-        stored = data_for_default.get("default_profile")
+        stored = data.get("default_profile")
         if isinstance(stored, str) and stored:
             chosen_profile, profile_source = stored, "config:default_profile"
         else:
             chosen_profile, profile_source = DEFAULT_PROFILE, "default"
     check_profile_name(chosen_profile)
-    section = profile_section(read_config(directory / CONFIG_FILE_NAME), chosen_profile)
+    section = profile_section(data, chosen_profile)
 
     chosen_region = region or env.get("TWILIO_REGION") or _str(section.get("region"))
     chosen_edge = edge or env.get("TWILIO_EDGE") or _str(section.get("edge"))
@@ -312,7 +313,7 @@ def load_settings(
 
 
 def _env_number(
-    env: os._Environ[str] | dict[str, str] | Any,
+    env: Mapping[str, str],
     name: str,
     default: float,
     *,
