@@ -20,7 +20,6 @@ DELETED: Final = "deleted"
 SKIPPED: Final = "skipped"
 FAILED: Final = "failed"
 WOULD_DELETE: Final = "would_delete"
-ALREADY_GONE: Final = "skipped"
 # Twilio's "cannot delete yet" (HTTP 400/409): the media is still in use; try again later.
 CANNOT_DELETE_YET: Final = 20009
 

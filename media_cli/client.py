@@ -16,7 +16,6 @@ from media_cli import __version__
 from media_cli.errors import (
     ApiError,
     NetworkError,
-    NotFoundError,
     RateLimitError,
     ServerError,
     UsageError,
@@ -576,4 +575,4 @@ def _page_size(page_size: int | None, limit: int | None) -> int:
     return max(1, size)
 
 
-__all__ = ["Content", "MediaClient", "NotFoundError", "RetryPolicy"]
+__all__ = ["Content", "MediaClient", "RetryPolicy"]
