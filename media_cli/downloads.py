@@ -42,6 +42,8 @@ DEFAULT_LAYOUT: Final = "{message_sid}/{sid}{ext}"
 MANIFEST_NAME: Final = "manifest.jsonl"
 PART_SUFFIX: Final = ".part"
 CHUNK_SIZE: Final = 512 * 1024
+# The error of a media that still answers 404 once its retries are spent.
+NOT_FOUND: Final = "not found"
 MAX_NAME_BYTES: Final = 200
 LINK_REFRESHES: Final = 2
 BODY_ATTEMPTS: Final = 2
@@ -948,7 +950,7 @@ def open_media_content(
         except NotFoundError as exc:
             not_found += 1
             if not_found >= max(1, not_found_retries):
-                raise DownloadError("not found") from exc
+                raise DownloadError(NOT_FOUND) from exc
             sleep(not_found_delay)
             continue
         if content is not None:

@@ -167,6 +167,7 @@ def download_media(
         DEFAULT_LAYOUT,
         FAILED,
         MANIFEST_NAME,
+        NOT_FOUND,
         Downloader,
         DownloadResult,
         media_for,
@@ -310,7 +311,7 @@ def download_media(
         f"downloaded {counts['downloaded']} ({total_bytes / 1048576:.1f} MiB), "
         f"skipped {counts['skipped']}, failed {counts['failed']} in {elapsed:.1f} s"
     )
-    if media_sid is not None and failures and failures[0].error == "not found":
+    if media_sid is not None and failures and failures[0].error == NOT_FOUND:
         # One named media that does not exist: exit 3, like fetch and -o -.
         raise NotFoundError(
             f"media {media_sid} of message {message_sid} was not found",
