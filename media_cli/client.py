@@ -1,4 +1,4 @@
-"""MediaClient: one requests.Session, Basic auth, timeouts, retries, pagination."""
+"""MediaClient: one keep-alive connection pool, Basic auth, timeouts, retries, pagination."""
 
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ from media_cli.errors import (
     api_error_for,
 )
 from media_cli.models import Account, ChatMedia, Media, Message
+from media_cli.transport import Pool, Response, TransportError
 
 if TYPE_CHECKING:
-    import requests
-
     from media_cli.credentials import Credentials
 
 API_VERSION: Final = "2010-04-01"
@@ -47,7 +46,7 @@ class Readable(Protocol):
 class RetryPolicy:
     """How GET/DELETE are retried on 429, 5xx and connection errors. POST is never retried.
 
-    We retry in our own loop rather than urllib3's Retry so that every 429 can be reported to
+    We retry in our own loop (the transport never retries on its own) so that every 429 can be reported to
     the bulk pool (it shrinks its worker count while throttling lasts) and so that the delay
     can be zeroed in tests.
     """
@@ -88,7 +87,7 @@ def _parse_retry_after(value: str) -> float | None:
 class Content:
     """An open, streamed content response (the bytes of one media)."""
 
-    response: requests.Response
+    response: Response
     url: str
     start: int = 0
 
@@ -110,14 +109,18 @@ class Content:
     def headers(self) -> Mapping[str, str]:
         return self.response.headers
 
-    def iter_chunks(self, size: int = 256 * 1024) -> Iterator[bytes]:
-        import requests
-        from urllib3.exceptions import HTTPError as Urllib3Error
-
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Fill ``buffer`` with the next bytes; 0 at the end. NetworkError if the link drops."""
         try:
-            yield from self.response.raw.stream(size, decode_content=False)
-        except (requests.RequestException, Urllib3Error, OSError) as exc:
+            return self.response.readinto(buffer)
+        except TransportError as exc:
             raise NetworkError(f"connection lost while reading content: {_brief(exc)}") from exc
+
+    def iter_chunks(self, size: int = 256 * 1024) -> Iterator[bytes]:
+        buffer = bytearray(size)
+        view = memoryview(buffer)
+        while count := self.readinto(buffer):
+            yield bytes(view[:count])
 
     def close(self) -> None:
         self.response.close()
@@ -144,15 +147,11 @@ class MediaClient:
         *,
         api_url: str,
         mcs_url: str,
-        session: requests.Session | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         pool_size: int = 16,
         debug_log: Callable[[str], None] | None = None,
     ) -> None:
-        import requests
-        from requests.adapters import HTTPAdapter
-
         self.credentials = credentials
         self.api_url = api_url.rstrip("/")
         self.mcs_url = mcs_url.rstrip("/")
@@ -163,16 +162,9 @@ class MediaClient:
         self._auth_origins = {_origin(self.api_url), _origin(self.mcs_url)}
         self._lock = threading.Lock()
         self.throttled = 0
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 4))
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-        # Auth is added per request, only for the configured API and MCS origins.
-        session.auth = None
-        session.trust_env = False
-        session.headers["User-Agent"] = USER_AGENT
-        self.session = session
+        # Auth is added per request, only for the configured API and MCS origins. No proxy
+        # or netrc from the environment: credentials go only where the user pointed them.
+        self.pool = Pool(maxsize=max(pool_size, 4), timeout=timeout, user_agent=USER_AGENT)
 
     # -- low level -------------------------------------------------------------
 
@@ -198,29 +190,28 @@ class MediaClient:
         headers: Mapping[str, str] | None = None,
         data: bytes | IO[bytes] | Readable | None = None,
         stream: bool = False,
-        allow_redirects: bool = False,
         ok_statuses: frozenset[int] = frozenset(),
-    ) -> requests.Response:
-        """One request with retries (GET/DELETE only); non-2xx raises an ApiError subclass."""
-        import requests
+    ) -> Response:
+        """One request with retries (GET/DELETE only); non-2xx raises an ApiError subclass.
 
+        Redirects are not followed (the caller decides where credentials may go). The body is
+        read within the retries (a connection lost half-way is retried like one refused)
+        unless ``stream``: then read it (``readinto``) and ``close()`` the response.
+        """
         retryable = method in ("GET", "DELETE", "HEAD")
         attempts = self.retry.attempts if retryable else 1
         shown = _redact_url(url)
         for attempt in range(1, attempts + 1):
             try:
                 self._log(f"{method} {shown} (attempt {attempt})")
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    headers=self._headers_for(url, headers),
-                    data=data,
-                    stream=stream,
-                    timeout=self.timeout,
-                    allow_redirects=allow_redirects,
+                response = self.pool.request(
+                    method, url, params=params, headers=self._headers_for(url, headers), body=data
                 )
-            except requests.RequestException as exc:
+                if not stream and response.status_code < 300:
+                    response.content  # noqa: B018 -- read now, inside the retries
+            except ValueError as exc:
+                raise UsageError(f"cannot request {shown}: {exc}") from exc
+            except TransportError as exc:
                 if attempt < attempts:
                     self.retry.sleep(self.retry.delay(attempt, None))
                     continue
@@ -247,7 +238,7 @@ class MediaClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error_from(
-        self, response: requests.Response, method: str, shown: str, *, retried: bool
+        self, response: Response, method: str, shown: str, *, retried: bool
     ) -> ApiError:
         status = response.status_code
         twilio_code: int | None = None
@@ -255,7 +246,7 @@ class MediaClient:
         message = f"{method} {shown}: HTTP {status}"
         try:
             body = response.json()
-        except (ValueError, RecursionError):  # RecursionError: absurdly deep JSON
+        except (ValueError, RecursionError, TransportError):  # RecursionError: absurd depth
             body = None
         finally:
             response.close()
@@ -276,6 +267,8 @@ class MediaClient:
         response = self.request("GET", url, params=params)
         try:
             body = response.json()
+        except TransportError as exc:
+            raise NetworkError(f"GET {_redact_url(url)} failed: {_brief(exc)}") from exc
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep JSON
             raise ApiError(
                 f"GET {_redact_url(url)}: the answer is not valid JSON",
@@ -404,7 +397,10 @@ class MediaClient:
     def get_media_xml(self, account_sid: str, message_sid: str, media_sid: str) -> str:
         url = f"{self.api_url}{self.media_path(account_sid, message_sid, media_sid)}.xml"
         response = self.request("GET", url)
-        return response.text
+        try:
+            return response.text
+        except TransportError as exc:
+            raise NetworkError(f"GET {_redact_url(url)} failed: {_brief(exc)}") from exc
 
     def delete_media(self, account_sid: str, message_sid: str, media_sid: str) -> None:
         url = f"{self.api_url}{self.media_path(account_sid, message_sid, media_sid)}.json"
@@ -504,6 +500,11 @@ class MediaClient:
             raise AssertionError("unreachable")
         try:
             data_json = response.json()
+        except TransportError as exc:
+            raise NetworkError(
+                f"the upload's answer was lost: {_brief(exc)}",
+                hint="the POST may have created the media; check before uploading again",
+            ) from exc
         except (ValueError, RecursionError) as exc:
             raise ApiError(
                 "MCS answered the upload with invalid JSON", status=response.status_code
@@ -536,7 +537,7 @@ class MediaClient:
         return self.open_content(url)
 
     def close(self) -> None:
-        self.session.close()
+        self.pool.close()
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -547,17 +548,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def _never_connected(exc: BaseException | None) -> bool:
     """True when a request failed before a connection existed, so not one byte was sent."""
-    import requests
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
-
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        reason = exc.args[0]
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        return isinstance(reason, ConnectTimeoutError)
-    return False
+    return isinstance(exc, TransportError) and not exc.connected
 
 
 def _redact_url(url: str) -> str:

@@ -26,7 +26,7 @@ def new_boundary() -> str:
 class MultipartBody:
     """``read(n)`` yields the part headers, then ``size`` bytes of ``fileobj``, then the close.
 
-    ``len()`` is the exact total, so requests sends a Content-Length and streams the body
+    ``len()`` is the exact total: the request declares it as Content-Length and streams the body
     without holding the file in memory. The file is read as it is sent; if it yields fewer
     than ``size`` bytes, MediaCliError is raised rather than sending a short body.
     """

@@ -187,10 +187,9 @@ def plan_uploads(
 
 
 class ProgressReader:
-    """A file's first ``size`` bytes for requests to stream: read(n) reports to ``on_bytes``.
+    """A file's first ``size`` bytes, streamed as a request body: read(n) reports to ``on_bytes``.
 
-    It has ``__len__`` (requests sends it as Content-Length) and no ``__iter__``/``tell`` (so
-    requests neither chunks it nor subtracts a position). A file that shrinks while it is sent
+    ``len()`` is the Content-Length the request declares. A file that shrinks while it is sent
     raises MediaCliError rather than sending a body shorter than the declared length; one
     that grew raises too, rather than uploading only its first ``size`` bytes.
     """
