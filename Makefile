@@ -13,10 +13,12 @@ $(BIN)/python:
 
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q media_cli
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q media_cli
 	touch $@ $(STAMP_RUN)
 
 ## demo: create .venv, install, start the bundled emulator and run the main jobs against it

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from email.utils import parsedate_to_datetime
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlencode, urlsplit
 
@@ -46,9 +45,9 @@ class Readable(Protocol):
 class RetryPolicy:
     """How GET/DELETE are retried on 429, 5xx and connection errors. POST is never retried.
 
-    We retry in our own loop (the transport never retries on its own) so that every 429 can be reported to
-    the bulk pool (it shrinks its worker count while throttling lasts) and so that the delay
-    can be zeroed in tests.
+    We retry in our own loop (the transport never retries on its own) so that every 429 can
+    be reported to the bulk pool (it shrinks its worker count while throttling lasts) and so
+    that the delay can be zeroed in tests.
     """
 
     attempts: int = 6
@@ -76,6 +75,8 @@ def _parse_retry_after(value: str) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # rare: only for a dated Retry-After
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -108,6 +109,11 @@ class Content:
     @property
     def headers(self) -> Mapping[str, str]:
         return self.response.headers
+
+    @property
+    def remaining(self) -> int | None:
+        """Bytes not read yet, when the server declared the length."""
+        return self.response.remaining
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
         """Fill ``buffer`` with the next bytes; 0 at the end. NetworkError if the link drops."""

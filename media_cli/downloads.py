@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 
 from media_cli.errors import (
     ApiError,
@@ -259,6 +259,12 @@ def _noop(_count: int) -> None:
 # Bodies at least this large are hashed on a helper thread while the next chunk is read and
 # written (hashlib releases the GIL on large buffers); smaller ones are hashed inline.
 THREADED_HASH_FROM: Final = 8 * 1024 * 1024
+# Chunks queued for the hash thread, at most; it holds one more while it hashes it.
+HASH_QUEUE: Final = 8
+# Buffers a download reads into and passes on without copying (see read_chunks).
+RING_SIZE: Final = HASH_QUEUE + 4
+
+Chunk = bytes | bytearray | memoryview
 
 
 class _Hasher:
@@ -266,21 +272,21 @@ class _Hasher:
 
     def __init__(self, *, threaded: bool) -> None:
         self.digest = hashlib.sha256()
-        self._queue: queue.Queue[bytes | None] | None = None
+        self._queue: queue.Queue[Chunk | None] | None = None
         self._thread: threading.Thread | None = None
         if threaded:
-            self._queue = queue.Queue(maxsize=8)
+            self._queue = queue.Queue(maxsize=HASH_QUEUE)
             self._thread = threading.Thread(
                 target=self._run, args=(self._queue,), name="sha256", daemon=True
             )
             self._thread.start()
 
-    def _run(self, chunks: queue.Queue[bytes | None]) -> None:
+    def _run(self, chunks: queue.Queue[Chunk | None]) -> None:
         update = self.digest.update
         while (chunk := chunks.get()) is not None:
             update(chunk)
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: Chunk) -> None:
         if self._queue is None:
             self.digest.update(chunk)
         else:
@@ -298,8 +304,39 @@ class _Hasher:
             self._queue = None
 
 
+class Body(Protocol):
+    """A streamed body: what read_chunks needs of a Content."""
+
+    @property
+    def remaining(self) -> int | None: ...
+
+    def readinto(self, buffer: memoryview, /) -> int: ...
+
+
+def read_chunks(content: Body, size: int = CHUNK_SIZE) -> Iterator[memoryview]:
+    """The body of ``content`` as views into a ring of RING_SIZE reused buffers: no copy.
+
+    A view stays valid until RING_SIZE - 1 more have been taken. write_atomically writes each
+    chunk before it asks for the next, and its hash thread holds at most HASH_QUEUE + 1, so
+    no buffer it can still read is refilled. Other consumers must copy what they keep.
+    """
+    ring: list[memoryview] = []
+    taken = 0
+    while content.remaining != 0:
+        if len(ring) < RING_SIZE:
+            buffer = memoryview(bytearray(size))
+            ring.append(buffer)
+        else:
+            buffer = ring[taken % RING_SIZE]
+        taken += 1
+        count = content.readinto(buffer)
+        if not count:
+            return
+        yield buffer[:count]
+
+
 def write_atomically(
-    chunks: Iterable[bytes],
+    chunks: Iterable[Chunk],
     target: Path,
     *,
     expected_size: int | None,
@@ -346,7 +383,7 @@ def write_atomically(
 
 
 def _write_part(
-    chunks: Iterable[bytes],
+    chunks: Iterable[Chunk],
     part: Path,
     digest: _Hasher,
     expected_size: int | None,
@@ -697,9 +734,9 @@ class Downloader:
                 self._busy.discard(sid)
                 self._idle.notify_all()
 
-    def _chunks(self, content: Content) -> Iterator[bytes]:
+    def _chunks(self, content: Content) -> Iterator[memoryview]:
         cancelled = self._cancelled.is_set
-        for chunk in content.iter_chunks(CHUNK_SIZE):
+        for chunk in read_chunks(content):
             if cancelled():
                 raise _Failed("interrupted")
             yield chunk

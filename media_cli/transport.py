@@ -192,16 +192,33 @@ class Response:
 
     # -- streamed bodies -------------------------------------------------------
 
+    @property
+    def remaining(self) -> int | None:
+        """Bytes of the body not read yet, when the server declared its length."""
+        return self._raw.length
+
     def readinto(self, buffer: bytearray | memoryview) -> int:
-        """Fill ``buffer`` with the next bytes of the body; 0 at its end."""
+        """Fill ``buffer`` with the next bytes of the body; 0 at its end.
+
+        TransportError if the connection fails or closes before the declared length.
+        """
         try:
-            return self._raw.readinto(buffer)
+            count = self._raw.readinto(buffer)
         except (OSError, http.client.HTTPException) as exc:
             self._discard()
             raise TransportError(
                 f"connection to {_where(self._origin)} lost while reading: {_describe(exc)}",
                 connected=True,
             ) from exc
+        if not count and len(buffer) and self._raw.length:
+            missing = self._raw.length
+            self._discard()
+            raise TransportError(
+                f"the connection to {_where(self._origin)} closed {missing} bytes before the "
+                "end of the body",
+                connected=True,
+            )
+        return count
 
     def iter_chunks(self, size: int) -> Iterator[bytes]:
         """The body in ``bytes`` of at most ``size`` (fewer at its end)."""

@@ -397,3 +397,59 @@ def test_helper_thread_ends_when_the_body_fails(tmp_path: Path) -> None:
         write_atomically(chunks(), tmp_path / "f.bin", expected_size=THREADED_HASH_FROM * 2)
     assert "sha256" not in {t.name for t in threading.enumerate()}
     assert not (tmp_path / "f.bin").exists()
+
+
+class _RandomBody:
+    """A body of random bytes handed out in reads of uneven size (as a socket does)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.offset = 0
+        self.reads = 0
+
+    @property
+    def remaining(self) -> int | None:
+        return len(self.data) - self.offset
+
+    def readinto(self, buffer: memoryview, /) -> int:
+        self.reads += 1
+        step = min(len(buffer), 1 + (self.reads * 7919) % len(buffer))
+        piece = self.data[self.offset : self.offset + step]
+        buffer[: len(piece)] = piece
+        self.offset += len(piece)
+        return len(piece)
+
+
+def test_read_chunks_views_stay_valid_for_ring_size_minus_one_later_chunks() -> None:
+    import os
+
+    from media_cli.downloads import RING_SIZE, read_chunks
+
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    body = _RandomBody(data)
+    kept: list[tuple[int, memoryview]] = []
+    offset = 0
+    for view in read_chunks(body, size=64 * 1024):
+        kept.append((offset, view))
+        offset += len(view)
+        kept = kept[-(RING_SIZE - 1) :]
+        for start, old in kept:  # none of the views still held was refilled
+            assert bytes(old) == data[start : start + len(old)]
+    assert offset == len(data)
+    assert body.reads > 4 * RING_SIZE  # the ring was really reused
+
+
+def test_large_random_body_through_the_ring_hashes_and_writes_exactly(tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    from media_cli.downloads import THREADED_HASH_FROM, read_chunks
+
+    data = os.urandom(THREADED_HASH_FROM + 5 * 1024 * 1024 + 3)  # hashed on the helper thread
+    target = tmp_path / "big.bin"
+    size, digest = write_atomically(
+        read_chunks(_RandomBody(data), size=256 * 1024), target, expected_size=len(data)
+    )
+    assert size == len(data)
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert target.read_bytes() == data
