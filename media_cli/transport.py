@@ -110,7 +110,11 @@ def _target(url: str, params: Mapping[str, str] | None) -> str:
     if params:
         extra = urlencode(params)
         query = f"{query}&{extra}" if query else extra
-    return f"{target}?{query}" if query else target
+    target = f"{target}?{query}" if query else target
+    if any(c <= " " or c == "\x7f" for c in target):
+        # http.client would refuse it only after connecting; say so before, and for good.
+        raise ValueError("the URL contains spaces or control characters")
+    return target
 
 
 def _where(origin: Origin) -> str:
@@ -367,12 +371,18 @@ class Pool:
         origin = origin_of(url)
         target = _target(url, params)
         fields = {"User-Agent": self.user_agent, "Accept": "*/*", "Accept-Encoding": "gzip"}
-        fields.update(headers or {})
+        for name, value in (headers or {}).items():
+            for default in [k for k in fields if k.lower() == name.lower()]:
+                del fields[default]  # the caller's field replaces ours, whatever its case
+            fields[name] = value
+        has_length = any(k.lower() == "content-length" for k in fields)
         if isinstance(body, bytes):
-            fields.setdefault("Content-Length", str(len(body)))
-        elif body is None and method in ("POST", "PUT", "PATCH"):
-            fields.setdefault("Content-Length", "0")
-        elif body is not None and not any(k.lower() == "content-length" for k in fields):
+            if not has_length:
+                fields["Content-Length"] = str(len(body))
+        elif body is None:
+            if method in ("POST", "PUT", "PATCH") and not has_length:
+                fields["Content-Length"] = "0"
+        elif not has_length:
             raise ValueError("a streamed body needs a Content-Length header")
         for name, value in fields.items():
             if any(c in name or c in value for c in "\r\n"):
@@ -380,9 +390,15 @@ class Pool:
         replayable = method in _REPLAYABLE and (body is None or isinstance(body, bytes))
         conn = self._take(origin)
         reused = conn is not None
+        replaying = False
         while True:
             if conn is None:
-                conn = self._new(origin)
+                try:
+                    conn = self._new(origin)
+                except TransportError as exc:
+                    # The first attempt reached the server: it may have acted on it.
+                    exc.connected = exc.connected or replaying
+                    raise
             try:
                 raw = self._send(conn, method, target, fields, body)
             except BaseException as exc:
@@ -390,7 +406,7 @@ class Pool:
                 if not isinstance(exc, OSError | http.client.HTTPException):
                     raise  # the body's own error (a file that shrank), or KeyboardInterrupt
                 if reused and replayable and _before_any_answer(exc):
-                    conn, reused = None, False
+                    conn, reused, replaying = None, False, True
                     continue
                 raise TransportError(
                     f"{method} to {_where(origin)} failed: {_describe(exc)}", connected=True
