@@ -35,6 +35,7 @@ class Run:
     lines: int = 0
     stderr: str = ""
     last_line: str = ""
+    cpu: float = 0.0  # user + system seconds of this child alone
 
 
 def run(
@@ -90,6 +91,7 @@ def run(
         lines,
         err[-2000:],
         last.decode(errors="replace").strip(),
+        usage.ru_utime + usage.ru_stime,
     )
 
 

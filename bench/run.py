@@ -198,6 +198,8 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
         curl_big = result.add(f"curl -sfL -o: 1 x {label}", "s")
         mc_big = result.add(f"media-cli download MM ME -d: 1 x {label}", "s")
         mc_big_rss = result.add(f"media-cli download (1 x {label}) peak RSS", "MB")
+        curl_big_cpu = result.add(f"curl CPU (user + sys): 1 x {label}", "s")
+        mc_big_cpu = result.add(f"media-cli CPU (user + sys, sha256 included): 1 x {label}", "s")
         url = item["content_url"]
 
         def curl_big_side() -> None:
@@ -206,6 +208,7 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
                 _check_files(out, 1, big, "curl")
                 if recorded:
                     curl_big.values.append(got.wall)
+                    curl_big_cpu.values.append(got.cpu)
 
         def mc_big_side() -> None:
             with scratch(work, "media-cli") as out:
@@ -215,11 +218,14 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
                 if recorded:
                     mc_big.values.append(got.wall)
                     mc_big_rss.values.append(mb(got.maxrss_kb))
+                    mc_big_cpu.values.append(got.cpu)
 
         recorded = False
         interleave([curl_big_side, mc_big_side], 1)
         recorded = True
-        interleave([curl_big_side, mc_big_side], cfg.runs)
+        # A run takes about a second and its time swings with the VM's disk and page cache
+        # (0.7-1.2 s seen for the same command): more runs make the median steadier.
+        interleave([curl_big_side, mc_big_side], max(cfg.runs, 3 if cfg.quick else 9))
         result.targets.append(
             Target(f"media-cli / curl (1 x {label})", mc_big.median / curl_big.median, 1.5, "x")
         )

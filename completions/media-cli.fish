@@ -120,7 +120,7 @@ complete -c media-cli -n '__media_cli_at '\''download'\''' -l all -d 'Download e
 complete -c media-cli -n '__media_cli_at '\''download'\''' -s j -l concurrency -x -d 'Files downloaded at once; fewer while Twilio answers 429. [default: 8; 1<=x<=64]'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l skip-existing -d 'Keep files that already exist (files the manifest shows complete are always kept).'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l clobber -d 'Overwrite files that already exist.'
-complete -c media-cli -n '__media_cli_at '\''download'\''' -l resume -d 'Continue interrupted NAME.part files with a Range request.'
+complete -c media-cli -n '__media_cli_at '\''download'\''' -l resume -d 'Continue interrupted NAME.part files with a Range request (one whose last bytes differ from the media'\''s is downloaded again).'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l manifest -r -F -d 'Record completed files here [default: DIR/manifest.jsonl].'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l no-manifest -d 'Do not read or write a manifest.'
 complete -c media-cli -n '__media_cli_at '\''download'\''' -l fsync -d 'Sync each file and manifest line to disk before moving on, so completed files survive a power loss (slower: waits for the disk).'

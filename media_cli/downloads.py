@@ -48,6 +48,7 @@ MAX_NAME_BYTES: Final = 200
 LINK_REFRESHES: Final = 2
 BODY_ATTEMPTS: Final = 2
 WRITEBACK_EVERY: Final = 16 * 1024 * 1024
+RESUME_OVERLAP: Final = 64 * 1024
 _CDN_OK_STATUSES: Final = frozenset({401, 403, 416})
 
 LAYOUT_FIELDS: Final = {
@@ -845,13 +846,26 @@ class Downloader:
             attempts += 1
             if attempts > BODY_ATTEMPTS + 2:
                 raise _Failed("the server kept answering inconsistent ranges")
-            content = self._open(media, start)
+            # A resumed range starts up to RESUME_OVERLAP bytes (at most half the .part) early:
+            # they must equal the end of the .part, or it holds other bytes (another media's,
+            # a damaged file) and is not continued.
+            overlap = min(start // 2, RESUME_OVERLAP)
+            content = self._open(media, start - overlap)
             try:
-                start, expected = self._check_range(content, start)
-                if start < 0:  # the server ignored or refused the range: restart from 0
+                begin, expected = self._check_range(content, start - overlap)
+                if begin < 0:  # the server ignored or refused the range: restart from 0
                     content.close()
                     start = 0
                     continue
+                if overlap and target is not None:
+                    try:
+                        same = _overlap_matches(content, part_path(target), start, overlap)
+                    except MediaCliError:
+                        continue  # the connection dropped: try again (attempts are bounded)
+                    if not same:
+                        content.close()
+                        start = 0
+                        continue
                 ctype = content.content_type or media.content_type
                 if target is None:
                     target = self._target_for(media, ctype)
@@ -1120,6 +1134,26 @@ def media_from_lines(
                     content_url=media.content_url,
                 )
             yield media
+
+
+def _overlap_matches(content: Content, part: Path, start: int, overlap: int) -> bool:
+    """Whether the body's next ``overlap`` bytes equal ``part``'s bytes before ``start``."""
+    got = bytearray(overlap)
+    view = memoryview(got)
+    filled = 0
+    while filled < overlap:
+        count = content.readinto(view[filled:])
+        if not count:
+            return False
+        filled += count
+    try:
+        # Never through a symlink, as when the .part is continued.
+        fd = os.open(part, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        handle.seek(start - overlap)
+        return handle.read(overlap) == got
 
 
 def _part_size(target: Path) -> int:

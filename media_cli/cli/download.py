@@ -107,7 +107,13 @@ def download_media(
     ] = False,
     resume: Annotated[
         bool,
-        typer.Option("--resume", help="Continue interrupted NAME.part files with a Range request."),
+        typer.Option(
+            "--resume",
+            help=(
+                "Continue interrupted NAME.part files with a Range request (one whose last "
+                "bytes differ from the media's is downloaded again)."
+            ),
+        ),
     ] = False,
     manifest: Annotated[
         Path | None,

@@ -154,6 +154,27 @@ def test_resume_from_part_uses_range(
     assert not (target.parent / f"{jpeg.sid}.jpg.part").exists()
 
 
+def test_resume_restarts_when_the_part_holds_other_bytes(
+    emu: dict[str, Any], message: dict[str, Any], tmp_path: Path
+) -> None:
+    # A .part left at the same path by another media (a custom --layout) or damaged on disk:
+    # appending this media's tail to it would make a file that is neither.
+    jpeg = _listed(emu, message)[0]
+    buffer = io.BytesIO()
+    stream_media(_client(emu), jpeg, buffer)
+    whole = buffer.getvalue()
+    target = tmp_path / message["sid"] / f"{jpeg.sid}.jpg"
+    target.parent.mkdir()
+    part = target.parent / f"{jpeg.sid}.jpg.part"
+    part.write_bytes(whole[:150_000] + bytes(50_000))  # right start, wrong last 50,000 bytes
+    with _downloader(emu, tmp_path, resume=True) as downloader:
+        result = downloader.download(jpeg)
+    assert result.status == DOWNLOADED, result.error
+    assert target.read_bytes() == whole
+    assert result.sha256 == _truth(emu)[jpeg.sid]["sha256"]
+    assert not part.exists()
+
+
 def test_truncated_body_fails_without_final_file(
     emu: dict[str, Any], message: dict[str, Any], tmp_path: Path
 ) -> None:
