@@ -144,3 +144,34 @@ def test_rfc2822_round_trip(moment: datetime) -> None:
     aware = moment.replace(microsecond=0, tzinfo=UTC)
     assert parse_twilio_date(format_datetime(aware)) == aware
     assert parse_instant(iso_utc(aware) or "") == aware
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)),
+    st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59),
+    st.booleans(),
+)
+def test_fast_rfc2822_path_agrees_with_email_utils(
+    moment: datetime, offset_minutes: int, weekday: bool
+) -> None:
+    # parse_twilio_date reads Twilio's spelling itself; email.utils is the reference.
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    zone = timezone(timedelta(minutes=offset_minutes))
+    text = format_datetime(moment.replace(microsecond=0, tzinfo=zone))
+    if not weekday:
+        text = text.split(", ", 1)[1]
+    assert parse_twilio_date(text) == parsedate_to_datetime(text).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon, 31 Feb 2010 03:45:01 +0000",  # no such day
+        "Mon, 16 Foo 2010 03:45:01 +0000",  # no such month
+        "Mon, 16 Aug 2010 25:45:01 +0000",  # no such hour
+        "Mon, 16 Aug 2010 03:45:01 +2400",  # no such offset
+    ],
+)
+def test_impossible_rfc2822_dates_are_none(text: str) -> None:
+    assert parse_twilio_date(text) is None
