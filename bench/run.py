@@ -199,7 +199,7 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
         mc_big = result.add(f"media-cli download MM ME -d: 1 x {label}", "s")
         mc_big_rss = result.add(f"media-cli download (1 x {label}) peak RSS", "MB")
         curl_big_cpu = result.add(f"curl CPU (user + sys): 1 x {label}", "s")
-        mc_big_cpu = result.add(f"media-cli CPU (user + sys, sha256 included): 1 x {label}", "s")
+        mc_big_cpu = result.add(f"media-cli CPU (user + sys): 1 x {label}", "s")
         url = item["content_url"]
 
         def curl_big_side() -> None:
