@@ -157,7 +157,9 @@ class MediaClient:
         retry: RetryPolicy | None = None,
         pool_size: int = 16,
         debug_log: Callable[[str], None] | None = None,
+        proxy_env: Mapping[str, str] | None = None,
     ) -> None:
+        """``proxy_env``: HTTPS_PROXY/NO_PROXY and the like (none: no proxy)."""
         self.credentials = credentials
         self.api_url = api_url.rstrip("/")
         self.mcs_url = mcs_url.rstrip("/")
@@ -168,9 +170,14 @@ class MediaClient:
         self._auth_origins = {_origin(self.api_url), _origin(self.mcs_url)}
         self._lock = threading.Lock()
         self.throttled = 0
-        # Auth is added per request, only for the configured API and MCS origins. No proxy
-        # or netrc from the environment: credentials go only where the user pointed them.
-        self.pool = Pool(maxsize=max(pool_size, 4), timeout=timeout, user_agent=USER_AGENT)
+        # Auth is added per request, only for the configured API and MCS origins. HTTPS may
+        # go through HTTPS_PROXY, as a CONNECT tunnel (the proxy never sees the request).
+        self.pool = Pool(
+            maxsize=max(pool_size, 4),
+            timeout=timeout,
+            user_agent=USER_AGENT,
+            proxy_env=proxy_env or {},
+        )
 
     # -- low level -------------------------------------------------------------
 

@@ -109,6 +109,8 @@ class Settings:
     retry_attempts: int = 6
     retry_backoff: float = 0.5
     timeout: float = 60.0
+    # The proxy variables that were set (curl's names), for the HTTP transport.
+    proxy_env: tuple[tuple[str, str], ...] = ()
 
     @property
     def config_file(self) -> Path:
@@ -200,6 +202,14 @@ def write_config(path: Path, data: dict[str, Any]) -> None:
 
 # The keys a ``[profiles.NAME]`` table may hold. Secrets are never among them: they live in
 # the keyring (service ``media-cli``, username = the profile name).
+PROXY_VARIABLES: Final = (
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+)
 PROFILE_KEYS: Final = ("account_sid", "api_key", "region", "edge", "api_url", "mcs_url")
 
 
@@ -309,6 +319,7 @@ def load_settings(
         retry_attempts=int(attempts),
         retry_backoff=_env_number(env, "MEDIA_CLI_RETRY_BACKOFF", 0.5, minimum=0, maximum=600),
         timeout=_env_number(env, "MEDIA_CLI_TIMEOUT", 60.0, minimum=0.1, maximum=3600),
+        proxy_env=tuple((name, env[name]) for name in PROXY_VARIABLES if env.get(name)),
     )
 
 

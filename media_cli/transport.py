@@ -8,6 +8,9 @@ command. This module is that small subset over ``http.client``:
   between threads; a connection that the server closed while idle is never reused;
 - connect and read timeouts, TLS verified against the system's CA store (and certifi's
   bundle when it is installed);
+- HTTPS through the proxy named by ``HTTPS_PROXY`` (a CONNECT tunnel: the proxy sees the
+  host name, never the request or its credentials), except for ``NO_PROXY`` hosts and
+  loopback; plain http is never proxied (it only goes to loopback or an ``--insecure`` host);
 - bodies sent from ``bytes`` or streamed from anything with ``read(n)``;
 - responses read whole (``json()``, ``text``) or streamed (``readinto``, ``iter_chunks``);
   a response read to its end gives its connection back to the pool.
@@ -25,8 +28,9 @@ import socket
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 if TYPE_CHECKING:
     import ssl
@@ -101,6 +105,107 @@ def origin_of(url: str) -> Origin:
         raise ValueError("the URL has no host")
     port = parts.port or (443 if scheme == "https" else 80)  # ValueError for a bad port
     return scheme, host, port
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """An HTTP proxy for CONNECT tunnels; ``repr`` and ``where`` never show its password."""
+
+    host: str
+    port: int
+    authorization: str | None = None  # the Proxy-Authorization value, from the URL's user info
+
+    @property
+    def where(self) -> str:
+        return _where(("http", self.host, self.port))
+
+    def __repr__(self) -> str:
+        return f"Proxy({self.where}{', with credentials' if self.authorization else ''})"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _no_proxy_matches(host: str, port: int, entries: str) -> bool:
+    """curl's NO_PROXY: ``*``, host names (a suffix match on whole labels), ``host:port``,
+    IP addresses and CIDR ranges; comma- or space-separated."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for raw in entries.replace(" ", ",").split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else ("", "", "")
+        if name and entry_port.isdigit():
+            if int(entry_port) != port:
+                continue
+            entry = name
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        entry = entry.lstrip(".")
+        if host == entry or host.endswith("." + entry):
+            return True
+    return False
+
+
+def proxy_for(origin: Origin, env: Mapping[str, str]) -> Proxy | None:
+    """The proxy an origin is reached through, from ``env`` (curl's variables), or None.
+
+    Only https origins are proxied, never loopback or ``NO_PROXY`` hosts. ValueError for a
+    proxy URL that is not ``http://host[:port]`` (default port 1080, as curl's).
+    """
+    scheme, host, port = origin
+    if scheme != "https" or _is_loopback(host):
+        return None
+    if _no_proxy_matches(host, port, env.get("no_proxy") or env.get("NO_PROXY") or ""):
+        return None
+    url = next(
+        (
+            env[name].strip()
+            for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+            if env.get(name, "").strip()
+        ),
+        "",
+    )
+    if not url:
+        return None
+    if "://" not in url:
+        url = f"http://{url}"
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http":
+        raise ValueError(f"HTTPS_PROXY: only http:// proxies are supported, not {parts.scheme}://")
+    try:
+        proxy_port = parts.port or 1080
+    except ValueError as exc:
+        raise ValueError("HTTPS_PROXY has a bad port") from exc
+    if not parts.hostname:
+        raise ValueError("HTTPS_PROXY names no host")
+    authorization = None
+    if parts.username is not None:
+        import base64
+
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        authorization = "Basic " + base64.b64encode(pair).decode()
+    return Proxy(parts.hostname.lower(), proxy_port, authorization)
 
 
 def _target(url: str, params: Mapping[str, str] | None) -> str:
@@ -278,10 +383,13 @@ class Pool:
         maxsize: int = 16,
         timeout: tuple[float, float] = (10.0, 60.0),
         user_agent: str = "",
+        proxy_env: Mapping[str, str] | None = None,
     ) -> None:
+        """``proxy_env``: HTTPS_PROXY/NO_PROXY and the like, as curl reads them (none: no proxy)."""
         self.maxsize = max(1, maxsize)
         self.timeout = timeout
         self.user_agent = user_agent
+        self._proxy_env = dict(proxy_env or {})
         self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
@@ -320,19 +428,32 @@ class Pool:
     def _new(self, origin: Origin) -> http.client.HTTPConnection:
         scheme, host, port = origin
         connect_timeout = self.timeout[0]
+        proxy = proxy_for(origin, self._proxy_env)
         conn: http.client.HTTPConnection
         if scheme == "https":
-            conn = http.client.HTTPSConnection(
-                host, port, timeout=connect_timeout, context=self._tls_context()
-            )
+            context = self._tls_context()
+            if proxy is None:
+                conn = http.client.HTTPSConnection(
+                    host, port, timeout=connect_timeout, context=context
+                )
+            else:
+                # Connect to the proxy, CONNECT host:port, then TLS with the origin's name.
+                conn = http.client.HTTPSConnection(
+                    proxy.host, proxy.port, timeout=connect_timeout, context=context
+                )
+                tunnel_headers = {"User-Agent": self.user_agent}
+                if proxy.authorization:
+                    tunnel_headers["Proxy-Authorization"] = proxy.authorization
+                conn.set_tunnel(host, port, headers=tunnel_headers)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=connect_timeout)
+        via = f" through the proxy {proxy.where}" if proxy is not None else ""
         try:
             conn.connect()
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             raise TransportError(
-                f"cannot connect to {_where(origin)}: {_describe(exc)}", connected=False
+                f"cannot connect to {_where(origin)}{via}: {_describe(exc)}", connected=False
             ) from exc
         if conn.sock is not None:
             conn.sock.settimeout(self.timeout[1])
@@ -469,4 +590,13 @@ def _before_any_answer(exc: BaseException) -> bool:
     )
 
 
-__all__ = ["Headers", "Pool", "Readable", "Response", "TransportError", "origin_of"]
+__all__ = [
+    "Headers",
+    "Pool",
+    "Proxy",
+    "Readable",
+    "Response",
+    "TransportError",
+    "origin_of",
+    "proxy_for",
+]

@@ -93,7 +93,12 @@ class AppContext:
                 retry=retry,
                 pool_size=pool_size,
                 debug_log=self.debug if self.options.debug else None,
+                proxy_env=dict(settings.proxy_env),
             )
+            if self.options.debug:
+                for name, value in settings.proxy_env:
+                    shown = value.split("@")[-1]  # never a proxy password
+                    self.debug(f"proxy: {name} = {shown}")
         return self._client
 
     @property

@@ -36,8 +36,10 @@ from media_cli.transport import (
     SEND_BLOCK,
     Headers,
     Pool,
+    Proxy,
     TransportError,
     origin_of,
+    proxy_for,
 )
 
 WAIT: Final = 5.0  # seconds any wait for the other side allows before the test fails
@@ -1233,7 +1235,7 @@ class Certificates:
 
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    """A throw-away CA and a certificate it signed for 127.0.0.1."""
+    """A throw-away CA and a certificate it signed for 127.0.0.1 and TUNNELLED."""
     pytest.importorskip("cryptography")
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -1279,7 +1281,9 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName(TUNNELLED)]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -1355,3 +1359,263 @@ def test_https_to_a_plain_http_server_fails_before_any_request(
         pool.request("GET", server.url("/a", "https"))
     assert caught.value.connected is False
     assert server.requests == []
+
+
+# -- HTTPS through a proxy ----------------------------------------------------------------------
+
+# A name under the reserved .test domain: the pool never resolves it (only the proxy is
+# connected to) and the test proxy below sends every tunnel to a loopback port.
+TUNNELLED: Final = "api.media-cli.test"
+
+
+class ConnectProxy:
+    """A CONNECT-only proxy on 127.0.0.1 that tunnels every request to one loopback port,
+    records each CONNECT (target and headers) and can refuse with 407."""
+
+    def __init__(self, upstream_port: int, *, require: str | None = None) -> None:
+        self.upstream_port = upstream_port
+        self.require = require  # the Proxy-Authorization value to insist on
+        self.connects: list[tuple[str, dict[str, str]]] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port: int = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+
+    def url(self, userinfo: str = "") -> str:
+        return f"http://{userinfo}127.0.0.1:{self.port}"
+
+    def start(self) -> ConnectProxy:
+        self._acceptor.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._acceptor.join(WAIT)
+        with self._lock:
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:
+            thread.join(WAIT)
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
+            with self._lock:
+                self._sockets.append(client)
+                self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, client: socket.socket) -> None:
+        client.settimeout(SERVER_IDLE)
+        reader = client.makefile("rb")
+        request_line = reader.readline(65536).decode("latin-1").strip()
+        headers: dict[str, str] = {}
+        while (line := reader.readline(65536).decode("latin-1").strip()) != "":
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        method, _, rest = request_line.partition(" ")
+        target = rest.rpartition(" ")[0]
+        with self._lock:
+            self.connects.append((target, headers))
+        if method != "CONNECT":
+            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            return
+        if self.require is not None and headers.get("proxy-authorization") != self.require:
+            client.sendall(
+                b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                b'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n'
+            )
+            return
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=WAIT)
+        upstream.settimeout(SERVER_IDLE)
+        with self._lock:
+            self._sockets.append(upstream)
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        pending = reader.peek() if hasattr(reader, "peek") else b""
+        if pending:
+            upstream.sendall(reader.read(len(pending)))
+        back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+        with self._lock:
+            self._threads.append(back)
+        back.start()
+        _pipe(client, upstream)
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    """Copy until either side closes (bounded by the sockets' timeouts)."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+@pytest.fixture
+def tls_trusted(certificates: Certificates, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates.ca))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+
+@pytest.fixture
+def proxy(tls_server: LoopbackServer) -> Iterator[ConnectProxy]:
+    running = ConnectProxy(tls_server.port).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_https_goes_through_the_proxy_in_one_kept_alive_tunnel(
+    tls_server: LoopbackServer, proxy: ConnectProxy, tls_trusted: None
+) -> None:
+    tls_server.routes["/2010-04-01/x"] = _ok(b"tunnelled")
+    pool = Pool(
+        timeout=(2, 5), user_agent="media-cli-tests/1", proxy_env={"HTTPS_PROXY": proxy.url()}
+    )
+    url = f"https://{TUNNELLED}:{tls_server.port}/2010-04-01/x"
+    try:
+        assert _get(pool, url) == b"tunnelled"
+        assert _get(pool, url) == b"tunnelled"
+    finally:
+        pool.close()
+    # One CONNECT for both requests, to the origin's name and port; TLS was verified against
+    # that name (the certificate names TUNNELLED), and the proxy saw no request inside.
+    assert [target for target, _ in proxy.connects] == [f"{TUNNELLED}:{tls_server.port}"]
+    assert "proxy-authorization" not in proxy.connects[0][1]
+    assert tls_server.accepted == 1
+    assert [seen.target for seen in tls_server.requests] == ["/2010-04-01/x"] * 2
+    assert tls_server.requests[0].header("Host") == [f"{TUNNELLED}:{tls_server.port}"]
+
+
+def test_proxy_credentials_go_to_the_proxy_only_and_never_into_errors(
+    tls_server: LoopbackServer, tls_trusted: None
+) -> None:
+    import base64
+
+    expected = "Basic " + base64.b64encode(b"ops user:s3cr/t").decode()
+    running = ConnectProxy(tls_server.port, require=expected).start()
+    tls_server.routes["/y"] = _ok(b"ok")
+    url = f"https://{TUNNELLED}:{tls_server.port}/y"
+    try:
+        good = Pool(timeout=(2, 5), proxy_env={"https_proxy": running.url("ops%20user:s3cr%2Ft@")})
+        try:
+            assert _get(good, url) == b"ok"
+        finally:
+            good.close()
+        bad = Pool(timeout=(2, 5), proxy_env={"https_proxy": running.url("ops:wrong-pass@")})
+        try:
+            with pytest.raises(TransportError) as caught:
+                bad.request("GET", url)
+        finally:
+            bad.close()
+    finally:
+        running.stop()
+    assert tls_server.requests[0].header("Proxy-Authorization") == []  # not sent inside
+    assert caught.value.connected is False  # the origin never saw the request
+    assert "407" in str(caught.value)
+    assert f"through the proxy 127.0.0.1:{running.port}" in str(caught.value)
+    assert "wrong-pass" not in str(caught.value)
+    assert "wrong-pass" not in repr(caught.value)
+
+
+def test_plain_http_and_loopback_are_never_proxied(server: LoopbackServer) -> None:
+    server.routes["/z"] = _ok(b"direct")
+    env = {"HTTPS_PROXY": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9"}
+    pool = Pool(timeout=(2, 5), proxy_env=env)
+    try:
+        assert _get(pool, server.url("/z")) == b"direct"  # port 9 would refuse
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize(
+    ("origin", "env", "expected"),
+    [
+        (("https", "api.twilio.com", 443), {}, None),
+        (("https", "api.twilio.com", 443), {"HTTPS_PROXY": "http://p:3128"}, ("p", 3128)),
+        (("https", "api.twilio.com", 443), {"https_proxy": "p:3128"}, ("p", 3128)),
+        (("https", "api.twilio.com", 443), {"ALL_PROXY": "http://p"}, ("p", 1080)),
+        (("http", "api.twilio.com", 80), {"HTTPS_PROXY": "http://p:3128"}, None),
+        (("https", "127.0.0.1", 443), {"HTTPS_PROXY": "http://p:3128"}, None),
+        (("https", "::1", 443), {"HTTPS_PROXY": "http://p:3128"}, None),
+        (("https", "localhost", 443), {"HTTPS_PROXY": "http://p:3128"}, None),
+        (("https", "api.twilio.com", 443), {"HTTPS_PROXY": "http://p", "NO_PROXY": "*"}, None),
+        (
+            ("https", "api.twilio.com", 443),
+            {"HTTPS_PROXY": "http://p", "NO_PROXY": "example.com, twilio.com"},
+            None,
+        ),
+        (
+            ("https", "api.twilio.com", 443),
+            {"HTTPS_PROXY": "http://p", "no_proxy": ".twilio.com"},
+            None,
+        ),
+        (
+            ("https", "nottwilio.com", 443),
+            {"HTTPS_PROXY": "http://p", "NO_PROXY": "twilio.com"},
+            ("p", 1080),
+        ),
+        (
+            ("https", "api.twilio.com", 443),
+            {"HTTPS_PROXY": "http://p", "NO_PROXY": "api.twilio.com:8443"},
+            ("p", 1080),
+        ),
+        (
+            ("https", "api.twilio.com", 8443),
+            {"HTTPS_PROXY": "http://p", "NO_PROXY": "api.twilio.com:8443"},
+            None,
+        ),
+        (("https", "10.1.2.3", 443), {"HTTPS_PROXY": "http://p", "NO_PROXY": "10.0.0.0/8"}, None),
+        (
+            ("https", "11.1.2.3", 443),
+            {"HTTPS_PROXY": "http://p", "NO_PROXY": "10.0.0.0/8"},
+            ("p", 1080),
+        ),
+    ],
+)
+def test_proxy_for(
+    origin: tuple[str, str, int], env: dict[str, str], expected: tuple[str, int] | None
+) -> None:
+    # Pure: nothing is connected to or resolved.
+    got = proxy_for(origin, env)
+    assert (None if got is None else (got.host, got.port)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ("https://p:3128", "only http:// proxies"),
+        ("socks5://p:1080", "only http:// proxies"),
+        ("http://p:notaport", "bad port"),
+        ("http://:3128", "names no host"),
+    ],
+)
+def test_bad_proxy_urls_are_refused(value: str, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        proxy_for(("https", "api.twilio.com", 443), {"HTTPS_PROXY": value})
+
+
+def test_proxy_repr_hides_the_password() -> None:
+    got = proxy_for(("https", "api.twilio.com", 443), {"HTTPS_PROXY": "http://u:hunter2@p:3128"})
+    assert isinstance(got, Proxy)
+    assert got.authorization is not None
+    assert "hunter2" not in repr(got)
+    assert "hunter2" not in got.where
