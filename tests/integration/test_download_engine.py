@@ -135,15 +135,22 @@ def test_skip_existing_without_manifest_hashes_the_file(
     assert _count(emu, CDN_ROUTE) == 0
 
 
-def test_resume_from_part_uses_range(
+def _jpeg_bytes_and_target(
     emu: dict[str, Any], message: dict[str, Any], tmp_path: Path
-) -> None:
+) -> tuple[Media, bytes, Path]:
+    """The message's JPEG, its whole content, and where the default layout puts it."""
     jpeg = _listed(emu, message)[0]
     buffer = io.BytesIO()
     stream_media(_client(emu), jpeg, buffer)
-    whole = buffer.getvalue()
     target = tmp_path / message["sid"] / f"{jpeg.sid}.jpg"
     target.parent.mkdir()
+    return jpeg, buffer.getvalue(), target
+
+
+def test_resume_from_part_uses_range(
+    emu: dict[str, Any], message: dict[str, Any], tmp_path: Path
+) -> None:
+    jpeg, whole, target = _jpeg_bytes_and_target(emu, message, tmp_path)
     (target.parent / f"{jpeg.sid}.jpg.part").write_bytes(whole[:200_000])
     with _downloader(emu, tmp_path, resume=True) as downloader:
         result = downloader.download(jpeg)
@@ -159,12 +166,7 @@ def test_resume_restarts_when_the_part_holds_other_bytes(
 ) -> None:
     # A .part left at the same path by another media (a custom --layout) or damaged on disk:
     # appending this media's tail to it would make a file that is neither.
-    jpeg = _listed(emu, message)[0]
-    buffer = io.BytesIO()
-    stream_media(_client(emu), jpeg, buffer)
-    whole = buffer.getvalue()
-    target = tmp_path / message["sid"] / f"{jpeg.sid}.jpg"
-    target.parent.mkdir()
+    jpeg, whole, target = _jpeg_bytes_and_target(emu, message, tmp_path)
     part = target.parent / f"{jpeg.sid}.jpg.part"
     part.write_bytes(whole[:150_000] + bytes(50_000))  # right start, wrong last 50,000 bytes
     with _downloader(emu, tmp_path, resume=True) as downloader:
