@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from media_cli.client import MediaClient
-from media_cli.errors import NotFoundError, UsageError
+from media_cli.errors import AuthError, NotFoundError, UsageError
 from media_cli.models import Media, Message
 from media_cli.sids import check_sid
 from media_cli.timeparse import iso_utc, now_utc, parse_duration, parse_instant
@@ -68,6 +68,23 @@ def build_window(
 
 
 @dataclass(frozen=True)
+class AccountFailure:
+    """A subaccount whose messages or media Twilio refused to read (401/403: a suspended
+    subaccount answers so); the run went on with the other accounts."""
+
+    account_sid: str
+    error: AuthError
+
+    @property
+    def reason(self) -> str:
+        """Twilio's answer, as the error carries it (a redacted path, never a secret)."""
+        return self.error.message
+
+
+OnAccountFailure = Callable[[AccountFailure], None]
+
+
+@dataclass(frozen=True)
 class AccountScope:
     """Which messages, in which accounts: the parsed account-wide flags (--sent-before,
     --sent-after, --older-than, --to, --from, --all-subaccounts)."""
@@ -85,6 +102,7 @@ class AccountScope:
         page_size: int | None = None,
         limit: int | None = None,
         concurrency: int = 8,
+        on_account_failure: OnAccountFailure | None = None,
     ) -> Iterator[Media]:
         """Every media of the scope's messages in the account (and, with all_subaccounts, in
         each of its subaccounts); see iter_account_media."""
@@ -97,6 +115,7 @@ class AccountScope:
             page_size=page_size,
             limit=limit,
             concurrency=concurrency,
+            on_account_failure=on_account_failure,
         )
 
 
@@ -141,6 +160,7 @@ def iter_account_media(
     concurrency: int = 8,
     on_message: Callable[[Message], None] | None = None,
     gate: AdaptiveLimit | None = None,
+    on_account_failure: OnAccountFailure | None = None,
 ) -> Iterator[Media]:
     """Every media of the matching messages, in message order, fetched ``concurrency`` ahead.
 
@@ -149,6 +169,13 @@ def iter_account_media(
     held at once: memory stays flat however large the account is. ``gate``: a limit shared
     with whoever consumes the media concurrently (purge's deletes), so that together they
     keep to one number of requests in flight.
+
+    The first of ``account_sids`` is the account the credentials (or --account-sid) name, the
+    others its subaccounts (see resolve_accounts). A 401/403 on the first always raises
+    AuthError: the credentials themselves are refused. With ``on_account_failure``, a 401/403
+    while reading a later account's messages or media ends that account alone: the callback
+    gets an AccountFailure (in the consumer's thread) and the next account is read. Media of
+    that account already yielded stay yielded.
     """
     count = 0
     ahead = max(1, concurrency) * 2
@@ -174,7 +201,7 @@ def iter_account_media(
                 gate.release(ok=ok)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        for account_sid in account_sids:
+        for index, account_sid in enumerate(account_sids):
             pending: deque[Future[list[Media]]] = deque()
             messages = iter_window_messages(
                 client, account_sid, window, to=to, from_=from_, page_size=page_size
@@ -197,6 +224,10 @@ def iter_account_media(
                         count += 1
                         if limit is not None and count >= limit:
                             return
+            except AuthError as exc:
+                if index == 0 or on_account_failure is None:
+                    raise
+                on_account_failure(AccountFailure(account_sid, exc))
             finally:
                 for future in pending:
                     future.cancel()
@@ -206,7 +237,12 @@ def resolve_accounts(
     client: MediaClient, account_sid: str, *, all_subaccounts: bool
 ) -> Iterator[str]:
     """The account itself, then (with ``--all-subaccounts``) each subaccount it owns that
-    is not closed (Twilio still lists closed subaccounts; their resources are gone)."""
+    is not closed (Twilio still lists closed subaccounts; their resources are gone).
+
+    Suspended subaccounts are kept: Twilio may refuse their resources (401), and that is
+    reported per account (see iter_account_media's ``on_account_failure``) rather than
+    skipped in silence, so that the user learns about them.
+    """
     check_sid("account", account_sid)
     yield account_sid
     if not all_subaccounts:

@@ -41,7 +41,7 @@ from media_cli.bulk import (
     try_delete,
 )
 from media_cli.client import MediaClient
-from media_cli.discovery import SentWindow, iter_account_media
+from media_cli.discovery import OnAccountFailure, SentWindow, iter_account_media
 from media_cli.errors import AuthError, MediaCliError, UsageError
 from media_cli.models import Media
 from media_cli.timeparse import iso_utc, parse_twilio_date
@@ -123,11 +123,24 @@ class PurgeSummary:
     newest: datetime | None = None
     seconds: float = 0.0
     failed_sids: list[str] = field(default_factory=list)
+    # Subaccounts whose messages or media Twilio refused to list (their media were not
+    # purged, nor counted in the plan).
+    failed_accounts: list[str] = field(default_factory=list)
 
     @property
     def is_complete(self) -> bool:
-        """True when every targeted media is gone (and archived, when archiving)."""
-        return self.failed == 0
+        """True when every targeted media is gone (and archived, when archiving), in every
+        account."""
+        return self.failed == 0 and not self.failed_accounts
+
+    def add_failed_account(self, account_sid: str) -> None:
+        if account_sid not in self.failed_accounts:
+            self.failed_accounts.append(account_sid)
+
+    def _accounts_part(self) -> str:
+        if not self.failed_accounts:
+            return ""
+        return f", accounts not read {len(self.failed_accounts)}"
 
     def add(self, result: ItemResult) -> None:
         if result.status == DELETED:
@@ -144,8 +157,9 @@ class PurgeSummary:
     def line(self) -> str:
         """``deleted N, already gone N, failed N, archived N bytes, in T s``."""
         return (
-            f"deleted {self.deleted}, already gone {self.already_gone}, failed {self.failed}, "
-            f"archived {self.archived_bytes} bytes, in {self.seconds:.1f} s"
+            f"deleted {self.deleted}, already gone {self.already_gone}, failed {self.failed}"
+            f"{self._accounts_part()}, archived {self.archived_bytes} bytes, "
+            f"in {self.seconds:.1f} s"
         )
 
     def dry_run_line(self) -> str:
@@ -153,7 +167,7 @@ class PurgeSummary:
         span = ""
         if self.oldest is not None and self.newest is not None:
             span = f", messages sent {iso_utc(self.oldest)} to {iso_utc(self.newest)}"
-        return f"would delete {self.would_delete} media ({size}){span}"
+        return f"would delete {self.would_delete} media ({size}){span}{self._accounts_part()}"
 
 
 def _note_date(summary: PurgeSummary, moment: datetime | None) -> None:
@@ -171,12 +185,15 @@ def iter_targets(
     *,
     concurrency: int = 8,
     gate: AdaptiveLimit | None = None,
+    on_account_failure: OnAccountFailure | None = None,
 ) -> Iterator[Media]:
     """The plan's media, streamed (discovery holds at most ``2 * concurrency`` messages).
 
     Each media is checked again against the window by its message's date_sent, and against
     the plan's accounts, so nothing outside the filter can slip through. ``gate``: the
-    deletes' limit, when deleting while discovering (see iter_account_media).
+    deletes' limit, when deleting while discovering; ``on_account_failure``: a subaccount
+    that refuses (401/403) is reported there and the others are purged (see
+    iter_account_media; the plan's first account is the one the credentials name).
     """
     accounts = set(plan.accounts)
     for media in iter_account_media(
@@ -187,6 +204,7 @@ def iter_targets(
         from_=plan.from_,
         concurrency=concurrency,
         gate=gate,
+        on_account_failure=on_account_failure,
     ):
         if not plan.window.contains(media.message_date_sent):
             continue

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from media_cli.client import MediaClient, RetryPolicy
     from media_cli.config import Settings
     from media_cli.credentials import Credentials
+    from media_cli.discovery import AccountFailure
+    from media_cli.errors import PartialFailureError
     from media_cli.render import OutputMode
 
 
@@ -122,3 +124,66 @@ def output_mode(app_ctx: AppContext, *, json_flag: bool, jsonl_flag: bool) -> Ou
     mode = choose_mode(app_ctx.streams, json_flag=json_flag, jsonl_flag=jsonl_flag)
     app_ctx.json_errors = mode.is_json
     return mode
+
+
+ACCOUNT_FAILURE_HINT = (
+    "Twilio answers 401/403 for the resources of a suspended subaccount: check its status "
+    "in the Twilio Console"
+)
+
+
+@dataclass
+class AccountFailures:
+    """Subaccounts that refused to be read during an --all-subaccounts run (list, download,
+    purge): the ``on_account_failure`` callback of discovery.
+
+    Each is reported on stderr when it happens: one warning line naming the account and
+    Twilio's answer, or in JSON modes one ``{"error": {...}}`` line (DESIGN's keys, plus
+    ``account_sid``). The command then finishes its other accounts and ends with error()
+    (exit 1: a bulk run in which something failed).
+    """
+
+    app_ctx: AppContext
+    failures: list[AccountFailure] = field(default_factory=list)
+
+    def __call__(self, failure: AccountFailure) -> None:
+        self.failures.append(failure)
+        streams = self.app_ctx.streams
+        if self.app_ctx.json_errors:
+            from media_cli.render import write_error_json
+
+            doc = failure.error.to_json()
+            doc["error"]["message"] = (
+                f"subaccount {failure.account_sid} could not be read: {failure.reason}"
+            )
+            doc["error"]["hint"] = ACCOUNT_FAILURE_HINT
+            doc["error"]["account_sid"] = failure.account_sid
+            write_error_json(streams, doc)
+        else:
+            streams.warn(
+                f"media-cli: warning: subaccount {failure.account_sid} could not be read "
+                f"(going on with the other accounts): {failure.reason}"
+            )
+
+    @property
+    def account_sids(self) -> list[str]:
+        return [f.account_sid for f in self.failures]
+
+    def describe(self) -> str:
+        """``1 subaccount could not be read (AC…)``; "" when none failed."""
+        count = len(self.failures)
+        if not count:
+            return ""
+        noun = "subaccount" if count == 1 else "subaccounts"
+        return f"{count} {noun} could not be read ({', '.join(self.account_sids)})"
+
+    def error(self, done: str) -> PartialFailureError | None:
+        """The run's error when any account failed: ``done`` says what happened to the
+        others (``the other accounts' media were listed``)."""
+        if not self.failures:
+            return None
+        from media_cli.errors import PartialFailureError
+
+        return PartialFailureError(
+            f"{self.describe()}; {done}", failed=len(self.failures), hint=ACCOUNT_FAILURE_HINT
+        )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from media_cli.cli.context import AppContext, output_mode
+from media_cli.cli.context import AccountFailures, AppContext, output_mode
 from media_cli.cli.options import (
     AllSubaccountsOpt,
     FromOpt,
@@ -239,6 +239,7 @@ def download_media(
         return
 
     # -- what to download -------------------------------------------------------------
+    failed_accounts = AccountFailures(app_ctx)
     items: Iterable[Media]
     if from_list is not None:
         lines = streams.stdin if from_list == "-" else _open_list(from_list)
@@ -250,7 +251,9 @@ def download_media(
     else:
         window = build_window(sent_before=sent_before, sent_after=sent_after, older_than=older_than)
         scope = AccountScope(window, to=to, from_=from_, all_subaccounts=all_subaccounts)
-        items = scope.iter_media(client, account_sid, concurrency=concurrency)
+        items = scope.iter_media(
+            client, account_sid, concurrency=concurrency, on_account_failure=failed_accounts
+        )
 
     target_file = Path(output) if output is not None else None
     base = target_file.parent if target_file is not None else directory
@@ -313,9 +316,11 @@ def download_media(
     for failure in failures:
         streams.warn(f"media-cli: failed to download {failure.media.sid}: {failure.error}")
     elapsed = time.monotonic() - started
+    accounts_part = f", {failed_accounts.describe()}" if failed_accounts.failures else ""
     streams.warn(
         f"downloaded {counts['downloaded']} ({total_bytes / 1048576:.1f} MiB), "
-        f"skipped {counts['skipped']}, failed {counts['failed']} in {elapsed:.1f} s"
+        f"skipped {counts['skipped']}, failed {counts['failed']}{accounts_part} "
+        f"in {elapsed:.1f} s"
     )
     if media_sid is not None and failures and failures[0].error == NOT_FOUND:
         # One named media that does not exist: exit 3, like fetch and -o -.
@@ -324,11 +329,20 @@ def download_media(
             status=404,
             twilio_code=20404,
         )
+    if counts["failed"] and failed_accounts.failures:
+        raise PartialFailureError(
+            f"{counts['failed']} of {sum(counts.values())} downloads failed, and "
+            f"{failed_accounts.describe()}",
+            failed=counts["failed"] + len(failed_accounts.failures),
+        )
     if counts["failed"]:
         raise PartialFailureError(
             f"{counts['failed']} of {sum(counts.values())} downloads failed",
             failed=counts["failed"],
         )
+    error = failed_accounts.error("the other accounts' media were downloaded")
+    if error is not None:
+        raise error
 
 
 def _open_list(path: str) -> Iterator[str]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from media_cli.cli.context import AppContext, output_mode
+from media_cli.cli.context import AccountFailures, AppContext, output_mode
 from media_cli.cli.options import (
     AllSubaccountsOpt,
     FromOpt,
@@ -87,6 +87,7 @@ def list_media(
 
     app_ctx: AppContext = ctx.ensure_object(AppContext)
     mode = output_mode(app_ctx, json_flag=json_, jsonl_flag=jsonl)
+    failed_accounts = AccountFailures(app_ctx)
     if page_size is not None and not 1 <= page_size <= 1000:
         raise UsageError("--page-size must be between 1 and 1000")
     if message_sid is not None:
@@ -122,9 +123,17 @@ def list_media(
         scope = AccountScope(window, to=to, from_=from_, all_subaccounts=all_subaccounts)
         client = app_ctx.client(pool_size=concurrency + 2)
         items = scope.iter_media(
-            client, app_ctx.account_sid, page_size=page_size, limit=limit, concurrency=concurrency
+            client,
+            app_ctx.account_sid,
+            page_size=page_size,
+            limit=limit,
+            concurrency=concurrency,
+            on_account_failure=failed_accounts,
         )
     writer = ItemWriter(app_ctx.streams, mode, MEDIA_COLUMNS)
     for media in items:
         writer.write(media.to_json())
     writer.finish()
+    error = failed_accounts.error("the other accounts' media were listed")
+    if error is not None:
+        raise error

@@ -57,7 +57,11 @@ FromOpt = Annotated[
 ]
 AllSubaccountsOpt = Annotated[
     bool,
-    typer.Option("--all-subaccounts", help="Also cover every subaccount the credentials can see."),
+    typer.Option(
+        "--all-subaccounts",
+        help="Also cover every subaccount the credentials can see, except closed ones. One "
+        "that refuses access (a suspended one) is reported and skipped; the run exits 1.",
+    ),
 ]
 ConcurrencyOpt = Annotated[
     int,

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from media_cli.cli.context import AppContext, output_mode
+from media_cli.cli.context import (
+    ACCOUNT_FAILURE_HINT,
+    AccountFailures,
+    AppContext,
+    output_mode,
+)
 from media_cli.cli.options import (
     AllSubaccountsOpt,
     FromOpt,
@@ -20,6 +25,7 @@ from media_cli.cli.options import (
 from media_cli.errors import ConfirmationRequiredError, MediaCliError, UsageError
 
 if TYPE_CHECKING:
+    from media_cli.discovery import AccountFailure
     from media_cli.purge import Purger
 
 
@@ -162,6 +168,12 @@ def purge_media(
             f"purge plan: cut-off {iso_utc(plan.cutoff)} (message date_sent); {plan.describe()}"
         )
         purger = _purger(app_ctx, concurrency, max_rate, archive)
+        failed_accounts = AccountFailures(app_ctx)
+
+        def on_account_failure(failure: AccountFailure) -> None:
+            purger.summary.add_failed_account(failure.account_sid)
+            failed_accounts(failure)
+
         columns = (
             Column("SID", "sid"),
             Column("MESSAGE", "message_sid"),
@@ -173,15 +185,34 @@ def purge_media(
         show_items = mode.is_json or dry_run or not streams.quiet
         try:
             if dry_run:
-                for result in purger.dry_run(iter_targets(client, plan, concurrency=concurrency)):
+                for result in purger.dry_run(
+                    iter_targets(
+                        client,
+                        plan,
+                        concurrency=concurrency,
+                        on_account_failure=on_account_failure,
+                    )
+                ):
                     writer.write(result.to_json())
                 writer.finish()
-                streams.warn(purger.summary.dry_run_line())
-                return
+                error = failed_accounts.error("the plan covers the other accounts only")
+                if error is None:
+                    streams.warn(purger.summary.dry_run_line())
+                    return
+                # Even under --quiet: the plan misses those accounts' media.
+                print(purger.summary.dry_run_line(), file=streams.stderr, flush=True)
+                raise error
             with Spool() as spool:
                 targets = None
                 if max_deletes is not None or not yes:
-                    spool.fill(iter_targets(client, plan, concurrency=concurrency))
+                    spool.fill(
+                        iter_targets(
+                            client,
+                            plan,
+                            concurrency=concurrency,
+                            on_account_failure=on_account_failure,
+                        )
+                    )
                     purger.summary.planned = spool.count
                     span = ""
                     if spool.oldest and spool.newest:
@@ -210,7 +241,11 @@ def purge_media(
                             if targets is not None
                             # Deleting while discovering: both share the one --concurrency.
                             else iter_targets(
-                                client, plan, concurrency=concurrency, gate=purger.limit
+                                client,
+                                plan,
+                                concurrency=concurrency,
+                                gate=purger.limit,
+                                on_account_failure=on_account_failure,
                             )
                         ):
                             bar.advance(result.status)
@@ -242,10 +277,17 @@ def purge_media(
 
         total = summary.deleted + summary.already_gone + summary.failed
         first = ", ".join(summary.failed_sids)
+        parts = []
+        if summary.failed:
+            parts.append(f"{summary.failed} of {total} media were not purged (first: {first})")
+        if failed_accounts.failures:
+            parts.append(f"{failed_accounts.describe()}: their media were not purged")
         raise PartialFailureError(
-            f"{summary.failed} of {total} media were not purged (first: {first})",
-            failed=summary.failed,
-            hint="re-run the same command: it resumes where this run stopped",
+            "; ".join(parts),
+            failed=summary.failed + len(summary.failed_accounts),
+            hint="re-run the same command: it resumes where this run stopped"
+            if summary.failed
+            else ACCOUNT_FAILURE_HINT,
         )
 
 

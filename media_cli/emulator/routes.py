@@ -963,10 +963,19 @@ class App:
         target = self.store.accounts.get(account_sid)
         return target is not None and target.parent_sid == principal.sid
 
-    def authorize(self, req: Request, account_sid: str) -> Response | None:
+    def authorize(
+        self, req: Request, account_sid: str, *, resources: bool = True
+    ) -> Response | None:
+        """None if the request may go on; else the 401. ``resources``: the request reads or
+        changes the account's resources (Messages, Media), which a suspended or closed account
+        refuses to everyone; its own record (``GET /Accounts/{sid}.json``) stays readable."""
         principal = self.principal(req)
         if principal is None or not self.can_act_on(principal, account_sid):
             return unauthorized()
+        if resources:
+            target = self.store.accounts.get(account_sid)
+            if target is not None and not target.is_active:
+                return unauthorized()
         return None
 
     # -- API: accounts ---------------------------------------------------
@@ -1013,7 +1022,7 @@ class App:
         )
 
     def fetch_account(self, req: Request, params: dict[str, str]) -> Response:
-        denied = self.authorize(req, params["AccountSid"])
+        denied = self.authorize(req, params["AccountSid"], resources=False)
         if denied:
             return denied
         with self.store.lock:
@@ -1475,6 +1484,7 @@ class App:
                     auth_token=spec.get("auth_token"),
                     parent_sid=spec.get("parent_sid"),
                     friendly_name=spec.get("friendly_name"),
+                    status=spec.get("status"),
                 )
                 answer["accounts"].append(
                     {
@@ -1482,6 +1492,7 @@ class App:
                         "auth_token": account.auth_token,
                         "parent_sid": account.parent_sid,
                         "friendly_name": account.friendly_name,
+                        "status": account.status,
                     }
                 )
             for spec in body.get("messages") or []:

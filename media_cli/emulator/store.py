@@ -288,6 +288,10 @@ class FileContent:
 # Records
 
 
+ACCOUNT_STATUSES: Final = ("active", "suspended", "closed")
+"""Twilio's account statuses; only an active account's resources answer (see authorize)."""
+
+
 @dataclass
 class Account:
     sid: str
@@ -296,6 +300,10 @@ class Account:
     parent_sid: str | None
     date_created: int
     status: str = "active"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
 
 
 @dataclass
@@ -599,10 +607,13 @@ class Store:
         auth_token: str | None = None,
         parent_sid: str | None = None,
         friendly_name: str | None = None,
+        status: str | None = None,
     ) -> Account:
         with self.lock:
             if sid is not None and not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
                 raise SeedError(f"bad account sid {sid!r}")
+            if status is not None and status not in ACCOUNT_STATUSES:
+                raise SeedError(f"bad account status {status!r}: use {', '.join(ACCOUNT_STATUSES)}")
             if parent_sid is not None and parent_sid not in self.accounts:
                 raise SeedError(f"unknown parent_sid {parent_sid!r}")
             sid = sid or self.new_sid("AC")
@@ -615,6 +626,7 @@ class Store:
                 if parent_sid is not None
                 else (existing.parent_sid if existing else None),
                 date_created=existing.date_created if existing else utc_timestamp(self.anchor),
+                status=status or (existing.status if existing else "active"),
             )
             self.accounts[sid] = account
             return account

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -400,6 +401,41 @@ def test_unrelated_accounts_are_refused(emu: dict[str, Any], session: requests.S
         _messages_url(emu, other["sid"]), auth=(other["sid"], other["auth_token"]), timeout=30
     )
     assert len(mine.json()["messages"]) == 1
+
+
+@pytest.mark.parametrize("status", ["suspended", "closed"])
+def test_an_inactive_subaccount_refuses_its_resources(
+    emu: dict[str, Any], session: requests.Session, status: str
+) -> None:
+    sub = _subaccounts(emu)[0]
+    [message] = _seed(emu, [{"account_sid": sub["sid"], "media": [{"size": 7}]}])
+    answer = control(emu, "seed", {"accounts": [{"sid": sub["sid"], "status": status}]})
+    assert answer["accounts"][0]["status"] == status
+    assert answer["accounts"][0]["parent_sid"] == emu["account_sid"]  # kept
+    base = _message_base(emu, message)
+    for url in (_messages_url(emu, sub["sid"]), f"{base}.json", f"{base}/Media.json"):
+        for auth in ((emu["account_sid"], emu["auth_token"]), (sub["sid"], sub["auth_token"])):
+            refused = requests.get(url, auth=auth, timeout=30)
+            assert refused.status_code == 401, url
+            assert refused.json()["code"] == 20003
+    assert session.delete(f"{base}.json", timeout=30).status_code == 401
+    # Still listed with its status, and its own record still answers.
+    listed = session.get(f"{emu['api_url']}/2010-04-01/Accounts.json", timeout=30).json()
+    assert {a["sid"]: a["status"] for a in listed["accounts"]}[sub["sid"]] == status
+    own = session.get(f"{emu['api_url']}/2010-04-01/Accounts/{sub['sid']}.json", timeout=30)
+    assert own.status_code == 200
+    assert own.json()["status"] == status
+    # The other accounts are untouched; a reset makes it active again.
+    assert session.get(_messages_url(emu), timeout=30).status_code == 200
+    control(emu, "reset", {})
+    assert session.get(_messages_url(emu, sub["sid"]), timeout=30).status_code == 200
+
+
+def test_seeding_a_bad_account_status_is_refused(emu: dict[str, Any]) -> None:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        control(emu, "seed", {"accounts": [{"status": "frozen"}]})
+    caught.value.close()
+    assert caught.value.code == 400
 
 
 def test_accounts_list_and_fetch(emu: dict[str, Any], session: requests.Session) -> None:

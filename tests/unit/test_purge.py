@@ -164,6 +164,20 @@ def test_summary_line_and_counts() -> None:
     assert summary.failed_sids == ["ME3"]
 
 
+def test_summary_counts_accounts_that_could_not_be_read() -> None:
+    summary = PurgeSummary()
+    summary.add(ItemResult("ME1", "MM1", "deleted"))
+    assert summary.is_complete
+    summary.add_failed_account(AC)
+    summary.add_failed_account(AC)  # one account, however often it is reported
+    assert not summary.is_complete
+    assert summary.failed_accounts == [AC]
+    assert summary.line() == (
+        "deleted 1, already gone 0, failed 0, accounts not read 1, archived 0 bytes, in 0.0 s"
+    )
+    assert summary.dry_run_line() == "would delete 0 media (size unknown), accounts not read 1"
+
+
 def test_locks_are_exclusive_and_released(tmp_path: Path) -> None:
     path = lock_path_for(tmp_path, AC)
     assert path == tmp_path / "locks" / f"{AC}.lock"
