@@ -178,8 +178,16 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
         interleave([curl_side, mc_side], 1)  # warm-up
         recorded = True
         interleave([curl_side, mc_side, requests_side], [cfg.runs, cfg.runs, cfg.slow_runs])
+        # Start-up is a fixed cost, so speed ratios depend on the size: at --quick sizes they
+        # are shown, not judged (absolute memory bounds hold at any size and stay binding).
         result.targets.append(
-            Target("media-cli / xargs curl (many)", mc_series.median / curl_series.median, 1.2, "x")
+            Target(
+                "media-cli / xargs curl (many)",
+                mc_series.median / curl_series.median,
+                1.2,
+                "x",
+                indicative=cfg.quick,
+            )
         )
         result.targets.append(
             Target(
@@ -188,6 +196,7 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
                 6.0,
                 "x",
                 at_most=False,
+                indicative=cfg.quick,
             )
         )
 
@@ -227,7 +236,13 @@ def case_download(cfg: Settings, result: CaseResult) -> None:
         # (0.7-1.2 s seen for the same command): more runs make the median steadier.
         interleave([curl_big_side, mc_big_side], max(cfg.runs, 3 if cfg.quick else 9))
         result.targets.append(
-            Target(f"media-cli / curl (1 x {label})", mc_big.median / curl_big.median, 1.5, "x")
+            Target(
+                f"media-cli / curl (1 x {label})",
+                mc_big.median / curl_big.median,
+                1.5,
+                "x",
+                indicative=cfg.quick,
+            )
         )
         result.targets.append(
             Target(f"media-cli peak RSS (1 x {label})", max(mc_big_rss.values), 100, "MB")
@@ -289,6 +304,7 @@ def case_purge(cfg: Settings, result: CaseResult) -> None:
                 8.0,
                 "x",
                 at_most=False,
+                indicative=cfg.quick,
             )
         )
         result.targets.append(Target("media-cli purge peak RSS", max(mc_rss.values), 100, "MB"))
@@ -346,7 +362,14 @@ def case_listing(cfg: Settings, result: CaseResult) -> None:
         )
         ratio = named[big][3].median / named[small][3].median
         result.targets.append(
-            Target(f"peak RSS {big} msgs / {small} msgs", ratio, 1.10, "x", note="streaming")
+            Target(
+                f"peak RSS {big} msgs / {small} msgs",
+                ratio,
+                1.10,
+                "x",
+                note="streaming",
+                indicative=cfg.quick,  # 200 messages are too few to reach a steady state
+            )
         )
 
 
@@ -490,7 +513,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in broken:
             print(f"NOT MEASURED: {name}")
         return 1
-    print("every target met")
+    shown = sum(1 for r in results for t in r.targets if t.indicative)
+    print(
+        "every target met"
+        + (f" ({shown} size-dependent ratios shown, not judged, at --quick sizes)" if shown else "")
+    )
     return 0
 
 
