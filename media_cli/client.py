@@ -228,9 +228,10 @@ class MediaClient:
                 if attempt < attempts:
                     self.retry.sleep(self.retry.delay(attempt, None))
                     continue
+                where = "the proxy (HTTPS_PROXY, NO_PROXY)" if exc.proxied else "the --api-url"
                 raise NetworkError(
                     f"{method} {shown} failed: {_brief(exc)}",
-                    hint=f"check the network and the --api-url; media-cli retried {attempts} times",
+                    hint=f"check the network and {where}; media-cli retried {attempts} times",
                 ) from exc
             status = response.status_code
             self._log(f"-> {status}")

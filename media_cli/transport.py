@@ -55,9 +55,10 @@ class TransportError(Exception):
     timeout): the server cannot have seen any of the request.
     """
 
-    def __init__(self, message: str, *, connected: bool) -> None:
+    def __init__(self, message: str, *, connected: bool, proxied: bool = False) -> None:
         super().__init__(message)
         self.connected = connected
+        self.proxied = proxied  # the connection was to be made through a proxy
 
 
 class Headers(Mapping[str, str]):
@@ -453,7 +454,9 @@ class Pool:
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             raise TransportError(
-                f"cannot connect to {_where(origin)}{via}: {_describe(exc)}", connected=False
+                f"cannot connect to {_where(origin)}{via}: {_describe(exc)}",
+                connected=False,
+                proxied=proxy is not None,
             ) from exc
         if conn.sock is not None:
             conn.sock.settimeout(self.timeout[1])

@@ -735,6 +735,7 @@ def test_refused_port_is_an_error_before_any_connection(pool: Pool, method: str)
         with pytest.raises(TransportError) as caught:
             pool.request(method, url, headers={"Content-Length": "10"}, body=body)
     assert caught.value.connected is False
+    assert caught.value.proxied is False
     message = str(caught.value)
     assert f"cannot connect to 127.0.0.1:{port}" in message
     assert "secret-token" not in message
@@ -1530,6 +1531,7 @@ def test_proxy_credentials_go_to_the_proxy_only_and_never_into_errors(
         running.stop()
     assert tls_server.requests[0].header("Proxy-Authorization") == []  # not sent inside
     assert caught.value.connected is False  # the origin never saw the request
+    assert caught.value.proxied is True
     assert "407" in str(caught.value)
     assert f"through the proxy 127.0.0.1:{running.port}" in str(caught.value)
     assert "wrong-pass" not in str(caught.value)
