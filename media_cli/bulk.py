@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
 from media_cli.client import MediaClient
+from media_cli.discovery import AccountFailure, OnAccountFailure
 from media_cli.errors import ApiError, AuthError, MediaCliError, NotFoundError
 from media_cli.sidlist import MediaRef
 
@@ -222,6 +223,72 @@ def adaptive_for(client: MediaClient, concurrency: int) -> AdaptiveLimit:
     limit = AdaptiveLimit(concurrency)
     client.on_throttle = limit.on_throttle
     return limit
+
+
+class AccountRefusals:
+    """Subaccounts that refused a request in the middle of an --all-subaccounts bulk run: a
+    401/403 on a DELETE or a content download after the account's media were listed (Twilio
+    answers so once a subaccount is suspended, for instance mid-run). Shared by the workers.
+
+    The media whose request was refused fails as an item. Its account is then refused for
+    the rest of the run: each of its other media fails at once, without a request (refused()
+    gives the item's error), since a suspended account refuses them all alike and 100,000
+    media would otherwise cost 100,000 refused calls. Each such account becomes one
+    AccountFailure, handed to ``on_account_failure`` by report() in the thread that calls it
+    (the consumer of the results, never a worker).
+
+    A refusal for ``main_account_sid`` (the account the credentials or --account-sid name)
+    is never recorded: refuse() returns None and the caller re-raises, so that rejected
+    credentials still stop the run (exit 4).
+    """
+
+    def __init__(
+        self, main_account_sid: str, on_account_failure: OnAccountFailure | None = None
+    ) -> None:
+        self.main_account_sid = main_account_sid
+        self.on_account_failure = on_account_failure
+        self._refused: dict[str, AuthError] = {}
+        self._unreported: list[AccountFailure] = []
+        self._lock = threading.Lock()
+
+    def refused(self, account_sid: str) -> str | None:
+        """The item error for a media of an account already refused; None if it was not."""
+        with self._lock:
+            error = self._refused.get(account_sid)
+        if error is None:
+            return None
+        return f"not tried: subaccount {account_sid} refused an earlier request: {error.message}"
+
+    def refuse(self, account_sid: str, error: AuthError, *, action: str) -> str | None:
+        """Record a refusal (``action``: delete or download); the failed item's error, or None
+        when the account is the main one (or unknown) and the caller must re-raise."""
+        if not account_sid or account_sid == self.main_account_sid:
+            return None
+        with self._lock:
+            if account_sid not in self._refused:
+                self._refused[account_sid] = error
+                self._unreported.append(AccountFailure(account_sid, error, action))
+        return error.message
+
+    @property
+    def account_sids(self) -> list[str]:
+        with self._lock:
+            return list(self._refused)
+
+    def report(self) -> None:
+        """Hand each newly refused account to ``on_account_failure`` (in this thread)."""
+        with self._lock:
+            failures, self._unreported = self._unreported, []
+        if self.on_account_failure is not None:
+            for failure in failures:
+                self.on_account_failure(failure)
+
+    def reporting(self, results: Iterable[R]) -> Iterator[R]:
+        """``results`` unchanged, reporting newly refused accounts before each one."""
+        for result in results:
+            self.report()
+            yield result
+        self.report()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from media_cli.client import MediaClient
 from media_cli.errors import AuthError, NotFoundError, UsageError
@@ -69,17 +69,34 @@ def build_window(
 
 @dataclass(frozen=True)
 class AccountFailure:
-    """A subaccount whose messages or media Twilio refused to read (401/403: a suspended
-    subaccount answers so); the run went on with the other accounts."""
+    """A subaccount that Twilio refused (401/403: a suspended subaccount answers so); the
+    run went on with the other accounts.
+
+    ``action`` says what was refused: ``read`` (its messages or media lists), or, after its
+    media were listed (a subaccount suspended mid-run), ``delete`` or ``download`` (see
+    bulk.AccountRefusals).
+    """
 
     account_sid: str
     error: AuthError
+    action: str = "read"
+
+    @property
+    def what(self) -> str:
+        """``could not be read``, ``refused to delete its media``, …"""
+        return _FAILURE_WHAT.get(self.action, f"refused to {self.action} its media")
 
     @property
     def reason(self) -> str:
         """Twilio's answer, as the error carries it (a redacted path, never a secret)."""
         return self.error.message
 
+
+_FAILURE_WHAT: Final = {
+    "read": "could not be read",
+    "delete": "refused to delete its media",
+    "download": "refused to serve its media's content",
+}
 
 OnAccountFailure = Callable[[AccountFailure], None]
 

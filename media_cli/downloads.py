@@ -32,6 +32,7 @@ from media_cli.models import Media
 from media_cli.timeparse import iso_utc, parse_twilio_date
 
 if TYPE_CHECKING:
+    from media_cli.bulk import AccountRefusals
     from media_cli.client import Content, MediaClient
 
 DOWNLOADED: Final = "downloaded"
@@ -649,7 +650,10 @@ class Downloader:
         on_start: Callable[[str, int | None], Callable[[int], None] | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         durable: bool = False,
+        refusals: AccountRefusals | None = None,
     ) -> None:
+        """``refusals``: with --all-subaccounts, a subaccount that refuses a content download
+        (401/403) fails its media as items instead of stopping the run (see download())."""
         if clobber and skip_existing:
             raise UsageError("--clobber and --skip-existing cannot be used together")
         self.client = client
@@ -675,6 +679,7 @@ class Downloader:
         self.not_found_retries = max(1, not_found_retries)
         self.not_found_delay = not_found_delay
         self.sleep = sleep
+        self.refusals = refusals
         self._lock = threading.Lock()
         self._claimed: dict[Path, str] = {}
         # Media being downloaded now: a second copy of one (a list naming it twice) waits for
@@ -686,12 +691,23 @@ class Downloader:
     # -- public ----------------------------------------------------------------------
 
     def download(self, media: Media) -> DownloadResult:
-        """Download one media. Per-item failures become a "failed" result; AuthError stops."""
+        """Download one media. Per-item failures become a "failed" result; AuthError stops,
+        unless ``refusals`` takes it (a subaccount's refusal: that media fails, and so do the
+        account's later media, without a request)."""
+        if self.refusals is not None:
+            refused = self.refusals.refused(media.account_sid)
+            if refused is not None:
+                return DownloadResult(media, FAILED, None, None, None, refused)
         try:
             with self._only_one(media.sid):
                 return self._download(media)
-        except AuthError:
-            raise
+        except AuthError as exc:
+            error = None
+            if self.refusals is not None:
+                error = self.refusals.refuse(media.account_sid, exc, action="download")
+            if error is None:
+                raise
+            return DownloadResult(media, FAILED, None, None, None, error)
         except _Failed as exc:
             return DownloadResult(media, FAILED, None, None, None, str(exc))
         except (MediaCliError, OSError) as exc:

@@ -33,6 +33,7 @@ from media_cli.bulk import (
     FAILED,
     SKIPPED,
     WOULD_DELETE,
+    AccountRefusals,
     AdaptiveLimit,
     ItemResult,
     Later,
@@ -341,8 +342,11 @@ class Purger:
         archiver: Archiver | None = None,
         not_yet_attempts: int = DEFAULT_NOT_YET_ATTEMPTS,
         not_yet_delay: float = DEFAULT_NOT_YET_DELAY,
+        refusals: AccountRefusals | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``refusals``: with --all-subaccounts, a subaccount that refuses a delete or an
+        archive download (401/403) fails its media as items instead of stopping the run."""
         self.client = client
         self.concurrency = max(1, concurrency)
         self.limit = limit
@@ -351,6 +355,7 @@ class Purger:
         self.not_yet_attempts = max(1, not_yet_attempts)
         self.not_yet_delay = max(0.0, not_yet_delay)
         self.summary = PurgeSummary()
+        self.refusals = refusals
         self._clock = clock
         self._lock = threading.Lock()
 
@@ -376,6 +381,8 @@ class Purger:
                 concurrency=self.concurrency,
                 limit=self.limit,
             ):
+                if self.refusals is not None:
+                    self.refusals.report()
                 self.summary.add(result)
                 yield result
         finally:
@@ -389,21 +396,41 @@ class Purger:
         media = item.media
         account = media.account_sid
         self._note(media.message_date_sent)
+        if self.refusals is not None:
+            refused = self.refusals.refused(account)
+            if refused is not None:
+                return _result(media, FAILED, refused)
         if self.archiver is not None and item.attempt == 1:
-            failure = self._archive(media)
+            try:
+                failure = self._archive(media)
+            except AuthError as exc:
+                failure = f"archive failed: {self._refuse(media, exc, 'download')}"
             if failure is not None:
                 return _result(media, FAILED, failure)
         self._gate()
-        outcome = try_delete(
-            self.client,
-            account,
-            media.message_sid,
-            media.sid,
-            may_wait=item.attempt < self.not_yet_attempts,
-        )
+        try:
+            outcome = try_delete(
+                self.client,
+                account,
+                media.message_sid,
+                media.sid,
+                may_wait=item.attempt < self.not_yet_attempts,
+            )
+        except AuthError as exc:
+            return _result(media, FAILED, self._refuse(media, exc, "delete"))
         if outcome is None:
             return Later(_Attempt(media, item.attempt + 1), self.not_yet_delay * item.attempt)
         return _result(media, outcome.status, outcome.error, detail=outcome.detail)
+
+    def _refuse(self, media: Media, exc: AuthError, action: str) -> str:
+        """The item's error when ``media``'s subaccount refused; re-raises ``exc`` for the
+        main account (or without refusals): rejected credentials stop the run."""
+        error = None
+        if self.refusals is not None:
+            error = self.refusals.refuse(media.account_sid, exc, action=action)
+        if error is None:
+            raise exc
+        return error
 
     def _note(self, moment: datetime | None) -> None:
         with self._lock:

@@ -134,8 +134,10 @@ ACCOUNT_FAILURE_HINT = (
 
 @dataclass
 class AccountFailures:
-    """Subaccounts that refused to be read during an --all-subaccounts run (list, download,
-    purge): the ``on_account_failure`` callback of discovery.
+    """Subaccounts that refused access during an --all-subaccounts run (list, download,
+    purge): the ``on_account_failure`` callback of discovery (their lists were refused) and of
+    bulk.AccountRefusals (a delete or content download was refused after their media were
+    listed). An account is reported once, whichever comes first.
 
     Each is reported on stderr when it happens: one warning line naming the account and
     Twilio's answer, or in JSON modes one ``{"error": {...}}`` line (DESIGN's keys, plus
@@ -147,6 +149,8 @@ class AccountFailures:
     failures: list[AccountFailure] = field(default_factory=list)
 
     def __call__(self, failure: AccountFailure) -> None:
+        if failure.account_sid in self.account_sids:
+            return
         self.failures.append(failure)
         streams = self.app_ctx.streams
         if self.app_ctx.json_errors:
@@ -154,15 +158,16 @@ class AccountFailures:
 
             doc = failure.error.to_json()
             doc["error"]["message"] = (
-                f"subaccount {failure.account_sid} could not be read: {failure.reason}"
+                f"subaccount {failure.account_sid} {failure.what}: {failure.reason}"
             )
             doc["error"]["hint"] = ACCOUNT_FAILURE_HINT
             doc["error"]["account_sid"] = failure.account_sid
             write_error_json(streams, doc)
         else:
+            rest = "" if failure.action == "read" else "; its other media are not tried"
             streams.warn(
-                f"media-cli: warning: subaccount {failure.account_sid} could not be read "
-                f"(going on with the other accounts): {failure.reason}"
+                f"media-cli: warning: subaccount {failure.account_sid} {failure.what} "
+                f"(going on with the other accounts{rest}): {failure.reason}"
             )
 
     @property
@@ -170,12 +175,15 @@ class AccountFailures:
         return [f.account_sid for f in self.failures]
 
     def describe(self) -> str:
-        """``1 subaccount could not be read (AC…)``; "" when none failed."""
+        """``1 subaccount could not be read (AC…)`` (``… refused access (AC…)`` when one
+        refused after its media were listed); "" when none failed."""
         count = len(self.failures)
         if not count:
             return ""
         noun = "subaccount" if count == 1 else "subaccounts"
-        return f"{count} {noun} could not be read ({', '.join(self.account_sids)})"
+        read = all(f.action == "read" for f in self.failures)
+        what = "could not be read" if read else "refused access"
+        return f"{count} {noun} {what} ({', '.join(self.account_sids)})"
 
     def error(self, done: str) -> PartialFailureError | None:
         """The run's error when any account failed: ``done`` says what happened to the

@@ -167,7 +167,7 @@ def download_media(
     """
     import time
 
-    from media_cli.bulk import adaptive_for, run_pool
+    from media_cli.bulk import AccountRefusals, adaptive_for, run_pool
     from media_cli.discovery import AccountScope, build_window
     from media_cli.downloads import (
         DEFAULT_LAYOUT,
@@ -240,6 +240,9 @@ def download_media(
 
     # -- what to download -------------------------------------------------------------
     failed_accounts = AccountFailures(app_ctx)
+    # A subaccount refusing its content mid-run fails its media, not the run (exit 4 stays
+    # for the account the credentials name).
+    refusals = AccountRefusals(account_sid, failed_accounts) if all_subaccounts else None
     items: Iterable[Media]
     if from_list is not None:
         lines = streams.stdin if from_list == "-" else _open_list(from_list)
@@ -287,6 +290,7 @@ def download_media(
             on_start=display.start_file if display.enabled else None,
             not_found_retries=not_found_retries,
             durable=fsync,
+            refusals=refusals,
         )
         restore = _cancel_on_interrupt(downloader.cancel)
         try:
@@ -301,6 +305,8 @@ def download_media(
                     concurrency=concurrency,
                     limit=adaptive_for(client, concurrency),
                 )
+                if refusals is not None:
+                    results = refusals.reporting(results)
             for result in results:
                 counts[result.status] = counts.get(result.status, 0) + 1
                 if result.status == "downloaded":

@@ -25,6 +25,7 @@ from media_cli.cli.options import (
 from media_cli.errors import ConfirmationRequiredError, MediaCliError, UsageError
 
 if TYPE_CHECKING:
+    from media_cli.bulk import AccountRefusals
     from media_cli.discovery import AccountFailure
     from media_cli.purge import Purger
 
@@ -128,6 +129,7 @@ def purge_media(
 
       media-cli purge --sent-before 2026-01-01 --archive /backup/media --yes --max-rate 50
     """
+    from media_cli.bulk import AccountRefusals
     from media_cli.discovery import build_window, resolve_accounts
     from media_cli.lock import FileLocks, lock_path_for
     from media_cli.progress import item_progress
@@ -167,12 +169,18 @@ def purge_media(
         streams.warn(
             f"purge plan: cut-off {iso_utc(plan.cutoff)} (message date_sent); {plan.describe()}"
         )
-        purger = _purger(app_ctx, concurrency, max_rate, archive)
         failed_accounts = AccountFailures(app_ctx)
 
         def on_account_failure(failure: AccountFailure) -> None:
-            purger.summary.add_failed_account(failure.account_sid)
+            if failure.account_sid in failed_accounts.account_sids:
+                return  # refused its deletes, then its lists: reported once
+            if failure.action == "read":
+                # Refused deletes/downloads count as failed items; refused lists here.
+                purger.summary.add_failed_account(failure.account_sid)
             failed_accounts(failure)
+
+        refusals = AccountRefusals(account_sid, on_account_failure) if all_subaccounts else None
+        purger = _purger(app_ctx, concurrency, max_rate, archive, refusals)
 
         columns = (
             Column("SID", "sid"),
@@ -292,7 +300,11 @@ def purge_media(
 
 
 def _purger(
-    app_ctx: AppContext, concurrency: int, max_rate: float | None, archive: Path | None
+    app_ctx: AppContext,
+    concurrency: int,
+    max_rate: float | None,
+    archive: Path | None,
+    refusals: AccountRefusals | None,
 ) -> Purger:
     """The Purger, with adaptive concurrency, the rate limiter and the archiver wired in."""
     from media_cli.bulk import RateLimiter, adaptive_for
@@ -322,4 +334,5 @@ def _purger(
         archiver=archiver,
         # 20009 "cannot delete yet": retried later; scaled like the client's backoff (0 in tests).
         not_yet_delay=4 * app_ctx.settings().retry_backoff,
+        refusals=refusals,
     )

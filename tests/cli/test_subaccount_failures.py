@@ -5,6 +5,7 @@ refusal on the account the credentials name still stops the run with exit 4."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +326,218 @@ def test_a_suspended_account_named_by_account_sid_exits_4(
     )
     assert result.exit_code == 4, result.stderr
     assert result.stdout == ""
+
+
+# -- a subaccount that refuses its deletes or content after its media were listed ---------------
+#
+# Its Messages and Media lists answer; then its DELETEs (or its content GETs) answer 401, as
+# when Twilio suspends it mid-run. Its media fail as items, its first refusal is reported once
+# as the account's, its later media fail without a request, and the other accounts are done.
+
+CONTENT = r"/Messages/[^/]+/Media/ME[0-9a-fA-F]{32}(\?|$)"
+JOBS = "2"
+
+
+def _refuse_after_listing(info: dict[str, Any], account_sid: str, method: str) -> None:
+    """401 (Twilio's 20003 "Authenticate") on the account's DELETEs or content GETs only."""
+    path = (
+        f"/Accounts/{account_sid}/" if method == "DELETE" else f"/Accounts/{account_sid}{CONTENT}"
+    )
+    rule = {"listener": "api", "method": method, "path": path, "status": 401}
+    faults(info, [{**rule, "code": 20003, "message": "Authenticate"}])
+
+
+def _refused_requests(info: dict[str, Any], method: str) -> int:
+    """The 401s the API listener answered to ``method`` requests (it records a request just
+    after answering it: wait, bounded, for the count to settle)."""
+
+    def count() -> int:
+        return sum(
+            codes.get("401", 0)
+            for route, codes in stats(info)["routes"].items()
+            if route.startswith(f"{method} ")
+        )
+
+    seen = count()
+    for _ in range(10):
+        time.sleep(0.05)
+        now = count()
+        if now == seen and now:
+            break
+        seen = now
+    return count()
+
+
+@pytest.fixture
+def crowded(world: dict[str, Any]) -> dict[str, Any]:
+    """The world, with many more old media in the refusing subaccount than requests in flight
+    (-j 2): refusing each of them would show in the emulator's counts."""
+    refused = world["refused"]
+    world["old"][refused] |= _seed_media(world["emu"], refused, OLD, 8)
+    return world
+
+
+def _check_items(docs: list[dict[str, Any]], world: dict[str, Any], done: str) -> None:
+    """One result per old media: ``done`` in the other accounts, failed (naming the HTTP status
+    and Twilio's message) in the refusing one."""
+    refused = world["refused"]
+    by_sid = {d["sid"]: d for d in docs}
+    assert len(by_sid) == len(docs)
+    assert set(by_sid) == world["old_elsewhere"] | world["old"][refused]
+    for sid in world["old_elsewhere"]:
+        assert by_sid[sid]["status"] == done, by_sid[sid]
+    for sid in world["old"][refused]:
+        assert by_sid[sid]["status"] == "failed", by_sid[sid]
+        assert "HTTP 401" in by_sid[sid]["error"]
+        assert "Authenticate" in by_sid[sid]["error"]
+    later = [by_sid[sid] for sid in world["old"][refused] if "not tried" in by_sid[sid]["error"]]
+    assert later  # the account's later media were failed without a request
+    assert all(refused in d["error"] for d in later)
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["--max-deletes", "1000"]], ids=["streaming", "planned-first"]
+)
+def test_purge_a_subaccount_refusing_its_deletes_fails_alone(
+    crowded: dict[str, Any], tmp_path: Path, extra: list[str]
+) -> None:
+    world = crowded
+    emu = world["emu"]
+    refused = world["refused"]
+    _refuse_after_listing(emu, refused, "DELETE")
+    before = media_sids(emu)
+    result = invoke(
+        [
+            "purge", "--sent-before", CUTOFF, "--all-subaccounts", "--yes", "--jsonl",
+            "-j", JOBS, *extra,
+        ],
+        cli_env(emu, tmp_path),
+    )  # fmt: skip
+    _check_items(_jsonl(result.stdout), world, "deleted")
+    assert media_sids(emu) == before - world["old_elsewhere"]
+    assert world["old"][refused] <= media_sids(emu)
+    _check_reported(result, world, 401)
+    [failure] = [e for e in _json_errors(result.stderr) if e.get("account_sid")]
+    assert "refused to delete its media" in failure["message"]
+    final = _json_errors(result.stderr)[-1]
+    assert f"1 subaccount refused access ({refused})" in final["message"]
+    assert f"failed {len(world['old'][refused])}" in result.stderr  # the summary line
+    # At most one refused DELETE per request in flight, not one per media.
+    assert 1 <= _refused_requests(emu, "DELETE") <= int(JOBS)
+
+
+def test_purge_archive_a_subaccount_refusing_its_content_fails_alone(
+    crowded: dict[str, Any], tmp_path: Path
+) -> None:
+    world = crowded
+    emu = world["emu"]
+    refused = world["refused"]
+    archive = tmp_path / "archive"
+    _refuse_after_listing(emu, refused, "GET")
+    before = media_sids(emu)
+    result = invoke(
+        [
+            "purge", "--sent-before", CUTOFF, "--all-subaccounts", "--yes", "--jsonl",
+            "-j", JOBS, "--archive", str(archive),
+        ],
+        cli_env(emu, tmp_path),
+    )  # fmt: skip
+    docs = _jsonl(result.stdout)
+    _check_items(docs, world, "deleted")
+    for doc in docs:
+        if doc["account_sid"] == refused and "not tried" not in doc["error"]:
+            assert doc["error"].startswith("archive failed: ")
+    # Not archived, so not deleted: no DELETE was even sent for that account.
+    assert media_sids(emu) == before - world["old_elsewhere"]
+    assert world["old"][refused] <= media_sids(emu)
+    manifest = _jsonl((archive / "manifest.jsonl").read_text())
+    assert {row["sid"] for row in manifest} == world["old_elsewhere"]
+    _check_reported(result, world, 401)
+    assert _refused_requests(emu, "DELETE") == 0
+    assert 1 <= _refused_requests(emu, "GET") <= int(JOBS)
+
+
+def test_download_a_subaccount_refusing_its_content_fails_alone(
+    crowded: dict[str, Any], tmp_path: Path
+) -> None:
+    world = crowded
+    emu = world["emu"]
+    refused = world["refused"]
+    out = tmp_path / "out"
+    _refuse_after_listing(emu, refused, "GET")
+    result = invoke(
+        [
+            "download", "--all-subaccounts", "--sent-before", CUTOFF, "-d", str(out), "--jsonl",
+            "-j", JOBS, "--layout", "{account_sid}/{sid}{ext}",
+        ],
+        cli_env(emu, tmp_path),
+    )  # fmt: skip
+    docs = _jsonl(result.stdout)
+    _check_items(docs, world, "downloaded")
+    assert all(Path(d["path"]).is_file() for d in docs if d["status"] == "downloaded")
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(world["others"])
+    _check_reported(result, world, 401)
+    summary = [line for line in result.stderr.splitlines() if line.startswith("downloaded ")]
+    assert len(summary) == 1
+    assert f"failed {len(world['old'][refused])}, 1 subaccount refused access" in summary[0]
+    assert 1 <= _refused_requests(emu, "GET") <= int(JOBS)
+
+
+def test_purge_refused_deletes_warn_once_in_human_output(
+    crowded: dict[str, Any], tmp_path: Path
+) -> None:
+    world = crowded
+    emu = world["emu"]
+    refused = world["refused"]
+    _refuse_after_listing(emu, refused, "DELETE")
+    result = invoke(
+        ["purge", "--sent-before", CUTOFF, "--all-subaccounts", "--yes", "-j", JOBS],
+        cli_env(emu, tmp_path),
+    )
+    assert result.exit_code == 1, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1, result.stderr
+    assert refused in warnings[0]
+    assert "HTTP 401" in warnings[0]
+    assert "error: " in result.stderr.splitlines()[-2]
+    assert not world["old_elsewhere"] & media_sids(emu)
+    assert emu["auth_token"] not in result.stderr
+
+
+MAIN_REFUSED = {
+    "purge": (
+        "DELETE",
+        ["purge", "--all-subaccounts", "--sent-before", CUTOFF, "--jsonl", "--yes", "-j", JOBS],
+    ),
+    "purge-archive": (
+        "GET",
+        [
+            "purge", "--all-subaccounts", "--sent-before", CUTOFF, "--jsonl", "--yes", "-j", JOBS,
+            "--archive", "D",
+        ],
+    ),
+    "download": (
+        "GET",
+        ["download", "--all-subaccounts", "--sent-before", CUTOFF, "--jsonl", "-d", "D"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", MAIN_REFUSED)
+def test_main_account_refusing_a_delete_or_download_still_exits_4(
+    world: dict[str, Any], tmp_path: Path, command: str
+) -> None:
+    emu = world["emu"]
+    main = world["main"]
+    method, args = MAIN_REFUSED[command]
+    _refuse_after_listing(emu, main, method)
+    args = [str(tmp_path / "dl") if arg == "D" else arg for arg in args]
+    result = invoke(args, cli_env(emu, tmp_path))
+    assert result.exit_code == 4, result.stderr
+    [error] = _json_errors(result.stderr)
+    assert error["code"] == "unauthorized"
+    assert error["status"] == 401
+    assert "account_sid" not in error
+    assert "warning" not in result.stderr
+    assert world["old"][main] <= media_sids(emu)
+    _jsonl(result.stdout)  # whatever was printed before the stop is valid JSONL
