@@ -315,21 +315,30 @@ class Body(Protocol):
     def readinto(self, buffer: memoryview, /) -> int: ...
 
 
-def read_chunks(content: Body, size: int = CHUNK_SIZE) -> Iterator[memoryview]:
-    """The body of ``content`` as views into a ring of RING_SIZE reused buffers: no copy.
+def hashes_on_a_thread(expected_size: int | None, resume_from: int = 0) -> bool:
+    """Whether write_atomically hashes this body on its helper thread (else inline)."""
+    return max(expected_size or 0, resume_from) >= THREADED_HASH_FROM
 
-    A view stays valid until RING_SIZE - 1 more have been taken. write_atomically writes each
-    chunk before it asks for the next, and its hash thread holds at most HASH_QUEUE + 1, so
-    no buffer it can still read is refilled. Other consumers must copy what they keep.
+
+def read_chunks(
+    content: Body, size: int = CHUNK_SIZE, *, ring_size: int = RING_SIZE
+) -> Iterator[memoryview]:
+    """The body of ``content`` as views into a ring of ``ring_size`` reused buffers: no copy.
+
+    A view stays valid until ``ring_size - 1`` more have been taken. write_atomically writes
+    each chunk before it asks for the next, and its hash thread holds at most HASH_QUEUE + 1,
+    so with RING_SIZE no buffer it can still read is refilled; when it hashes inline
+    (hashes_on_a_thread is False) one buffer is enough. Other consumers must copy what they
+    keep. A buffer is no larger than the body left when it is made.
     """
     ring: list[memoryview] = []
     taken = 0
-    while content.remaining != 0:
-        if len(ring) < RING_SIZE:
-            buffer = memoryview(bytearray(size))
+    while (left := content.remaining) != 0:
+        if len(ring) < max(1, ring_size):
+            buffer = memoryview(bytearray(size if left is None else max(1, min(size, left))))
             ring.append(buffer)
         else:
-            buffer = ring[taken % RING_SIZE]
+            buffer = ring[taken % len(ring)]
         taken += 1
         count = content.readinto(buffer)
         if not count:
@@ -363,8 +372,7 @@ def write_atomically(
     report = on_bytes or _noop
     part = part_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    threaded = max(expected_size or 0, resume_from) >= THREADED_HASH_FROM
-    digest = _Hasher(threaded=threaded)
+    digest = _Hasher(threaded=hashes_on_a_thread(expected_size, resume_from))
     try:
         size = _write_part(
             chunks, part, digest, expected_size, report, resume_from=resume_from, durable=durable
@@ -751,9 +759,9 @@ class Downloader:
                 self._busy.discard(sid)
                 self._idle.notify_all()
 
-    def _chunks(self, content: Content) -> Iterator[memoryview]:
+    def _chunks(self, content: Content, ring_size: int) -> Iterator[memoryview]:
         cancelled = self._cancelled.is_set
-        for chunk in read_chunks(content):
+        for chunk in read_chunks(content, ring_size=ring_size):
             if cancelled():
                 raise _Failed("interrupted")
             yield chunk
@@ -900,8 +908,9 @@ class Downloader:
                     callback = _both(callback, self.on_start(media.sid, expected))
                 record = None if explicit is not None else self._recorder(media, target, ctype)
                 try:
+                    threaded = hashes_on_a_thread(expected, start)
                     size, digest = write_atomically(
-                        self._chunks(content),
+                        self._chunks(content, RING_SIZE if threaded else 1),
                         target,
                         expected_size=expected,
                         on_bytes=callback,

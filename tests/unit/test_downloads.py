@@ -453,3 +453,37 @@ def test_large_random_body_through_the_ring_hashes_and_writes_exactly(tmp_path: 
     assert size == len(data)
     assert digest == hashlib.sha256(data).hexdigest()
     assert target.read_bytes() == data
+
+
+def test_read_chunks_with_one_buffer_reuses_it_and_sizes_it_to_the_body() -> None:
+    import os
+
+    from media_cli.downloads import read_chunks
+
+    data = os.urandom(100_000)
+    views = list(read_chunks(_RandomBody(data), size=64 * 1024, ring_size=1))
+    assert len(views) > 2
+    assert len({id(view.obj) for view in views}) == 1  # one buffer, refilled
+    small = list(read_chunks(_RandomBody(b"tiny"), size=64 * 1024))
+    assert [bytes(v) for v in small] == [b"tiny"]
+    assert len(small[0].obj) == 4  # type: ignore[arg-type]  # obj is the bytearray
+
+
+def test_inline_hashing_through_a_single_buffer_writes_and_hashes_exactly(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+    import os
+
+    from media_cli.downloads import hashes_on_a_thread, read_chunks
+
+    data = os.urandom(3 * 1024 * 1024 + 5)  # below the threaded-hash size: hashed inline
+    assert not hashes_on_a_thread(len(data))
+    target = tmp_path / "mid.bin"
+    size, digest = write_atomically(
+        read_chunks(_RandomBody(data), size=128 * 1024, ring_size=1),
+        target,
+        expected_size=len(data),
+    )
+    assert (size, digest) == (len(data), hashlib.sha256(data).hexdigest())
+    assert target.read_bytes() == data
