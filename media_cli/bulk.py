@@ -301,6 +301,7 @@ class DeleteOutcome:
 
 
 ALREADY_GONE_DETAIL: Final = "already gone"
+LOST_ANSWER_DETAIL: Final = "the first answer was lost; the retry found it gone"
 
 
 def try_delete(
@@ -308,12 +309,16 @@ def try_delete(
 ) -> DeleteOutcome | None:
     """Delete one media; None when Twilio says "cannot delete yet" (20009) and ``may_wait``.
 
-    A 404 means it is already gone: reported as skipped, not failed. Rejected credentials
-    fail every item alike, so AuthError stops the run (exit 4) instead of failing one item.
+    A 404 means it is already gone: reported as skipped, not failed; unless an earlier
+    attempt's answer was lost, in which case that attempt deleted it: reported as deleted.
+    Rejected credentials fail every item alike, so AuthError stops the run (exit 4) instead
+    of failing one item.
     """
     try:
         client.delete_media(account_sid, message_sid, media_sid)
-    except NotFoundError:
+    except NotFoundError as exc:
+        if exc.after_lost_answer:
+            return DeleteOutcome(DELETED, detail=LOST_ANSWER_DETAIL)
         return DeleteOutcome(SKIPPED, detail=ALREADY_GONE_DETAIL)
     except AuthError:
         raise

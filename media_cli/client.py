@@ -214,17 +214,20 @@ class MediaClient:
         retryable = method in ("GET", "DELETE", "HEAD")
         attempts = self.retry.attempts if retryable else 1
         shown = _redact_url(url)
+        lost_answer = False  # an earlier attempt may have been carried out
         for attempt in range(1, attempts + 1):
             try:
                 self._log(f"{method} {shown} (attempt {attempt})")
                 response = self.pool.request(
                     method, url, params=params, headers=self._headers_for(url, headers), body=data
                 )
+                lost_answer = lost_answer or response.replayed
                 if not stream and response.status_code < 300:
                     response.content  # noqa: B018 -- read now, inside the retries
             except ValueError as exc:
                 raise UsageError(f"cannot request {shown}: {exc}") from exc
             except TransportError as exc:
+                lost_answer = lost_answer or exc.connected
                 if attempt < attempts:
                     self.retry.sleep(self.retry.delay(attempt, None))
                     continue
@@ -247,8 +250,11 @@ class MediaClient:
                     delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
                     response.close()
                     self.retry.sleep(delay)
+                    lost_answer = lost_answer or status >= 500  # Twilio never acts on a 429
                     continue
-            raise self._error_from(response, method, shown, retried=attempt > 1)
+            error = self._error_from(response, method, shown, retried=attempt > 1)
+            error.after_lost_answer = lost_answer
+            raise error
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error_from(

@@ -111,6 +111,10 @@ class ApiError(MediaCliError):
         self.twilio_code = twilio_code
         self.more_info = more_info
         self.retry_after: str | None = None  # the answer's Retry-After header, if any
+        # An earlier attempt of this request may have been carried out: its answer was lost
+        # (connection dropped after sending) or was a 5xx. A DELETE answered 404 then most
+        # likely deleted the media itself.
+        self.after_lost_answer = False
 
     def to_json(self) -> dict[str, Any]:
         doc = super().to_json()

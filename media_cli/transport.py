@@ -255,6 +255,9 @@ class Response:
         self.reason: str = raw.reason
         self.headers = Headers(raw.getheaders())
         self._content: bytes | None = None
+        # Sent a second time, on a new connection, after the first attempt got no answer:
+        # the server may have carried out the first one too.
+        self.replayed = False
 
     # -- whole bodies --------------------------------------------------------
 
@@ -535,7 +538,9 @@ class Pool:
                 raise TransportError(
                     f"{method} to {_where(origin)} failed: {_describe(exc)}", connected=True
                 ) from exc
-            return Response(self, origin, conn, raw)
+            response = Response(self, origin, conn, raw)
+            response.replayed = replaying
+            return response
 
     @staticmethod
     def _send(

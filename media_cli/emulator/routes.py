@@ -358,7 +358,15 @@ class Stats:
             }
 
 
-FAULT_ACTIONS: Final = ("status", "reset", "reset_body", "truncate", "delay", "stall")
+FAULT_ACTIONS: Final = (
+    "status",
+    "reset",
+    "reset_body",
+    "truncate",
+    "delay",
+    "stall",
+    "drop_answer",
+)
 
 
 @dataclass

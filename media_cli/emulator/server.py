@@ -333,6 +333,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _send(self, req: Request, resp: Response, mangle: FaultRule | None) -> str:
+        if mangle is not None and mangle.action == "drop_answer":
+            # The request was handled (a DELETE deleted); its answer is lost on the way.
+            self._reset()
+            return "drop_answer"
         body = req.body
         if not body.consumed:
             if body.can_drain_cheaply():

@@ -10,6 +10,8 @@ import pytest
 
 from tests.support import cli_env, invoke, media_sids, seed, stats
 
+DELETE_ROUTE = "DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{Sid}.json"
+
 
 @pytest.fixture
 def message(emu: dict[str, Any]) -> dict[str, Any]:
@@ -128,3 +130,41 @@ def test_delete_retries_cannot_delete_yet(
         if route.startswith("DELETE")
     )
     assert deletes == 2 + 5  # two refusals for the first, five attempts for the second
+
+
+def test_a_delete_whose_answer_was_lost_is_reported_deleted_not_already_gone(
+    emu: dict[str, Any], message: dict[str, Any], tmp_path: Path
+) -> None:
+    # The emulator deletes the media, then resets the connection instead of answering 204;
+    # the retry's 404 means the first attempt did it.
+    from tests.support import faults
+
+    lost, kept_gone = message["media"][0]["sid"], message["media"][1]["sid"]
+    faults(
+        emu,
+        [
+            {
+                "listener": "api",
+                "method": "DELETE",
+                "path": lost,
+                "action": "drop_answer",
+                "times": 1,
+            }
+        ],
+    )
+    # kept_gone is deleted beforehand by someone else: a plain 404, "already gone".
+    first = invoke(["delete", message["sid"], kept_gone, "--yes"], cli_env(emu, tmp_path))
+    assert first.exit_code == 0, first.stderr
+    result = invoke(
+        ["delete", message["sid"], lost, kept_gone, "--yes", "--jsonl"], cli_env(emu, tmp_path)
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = {row["sid"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert rows[lost]["status"] == "deleted"
+    assert "answer was lost" in rows[lost]["detail"]
+    assert rows[kept_gone]["status"] == "skipped"
+    assert rows[kept_gone]["detail"] == "already gone"
+    assert lost not in media_sids(emu)
+    deletes = stats(emu)["routes"][DELETE_ROUTE]
+    assert deletes.get("drop_answer") == 1  # the first attempt was carried out, unanswered
+    assert deletes.get("404") == 2  # kept_gone, and the retry of lost
