@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from media_cli import __version__
 from media_cli.errors import (
@@ -21,7 +21,7 @@ from media_cli.errors import (
     api_error_for,
 )
 from media_cli.models import Account, ChatMedia, Media, Message
-from media_cli.transport import Pool, Response, TransportError
+from media_cli.transport import Pool, Response, TransportError, origin_of
 
 if TYPE_CHECKING:
     from media_cli.credentials import Credentials
@@ -167,7 +167,7 @@ class MediaClient:
         self.retry = retry or RetryPolicy()
         self.debug_log = debug_log
         self.on_throttle: Callable[[], None] | None = None
-        self._auth_origins = {_origin(self.api_url), _origin(self.mcs_url)}
+        self._auth_origins = {origin_of(self.api_url), origin_of(self.mcs_url)}
         self._lock = threading.Lock()
         self.throttled = 0
         # Auth is added per request, only for the configured API and MCS origins. HTTPS may
@@ -183,7 +183,7 @@ class MediaClient:
 
     def _headers_for(self, url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         headers = dict(extra or {})
-        if _origin(url) in self._auth_origins:
+        if origin_of(url) in self._auth_origins:
             import base64
 
             token = f"{self.credentials.username}:{self.credentials.secret}".encode()
@@ -558,12 +558,6 @@ class MediaClient:
 
     def close(self) -> None:
         self.pool.close()
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
 def _never_connected(exc: BaseException | None) -> bool:
